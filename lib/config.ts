@@ -1,0 +1,43 @@
+import { ConfigError } from './errors';
+import { Env, EnvReader } from './env';
+import { loadRemoteWriteConfig, RemoteWriteConfig } from './remote-write/config';
+import { DatabricksConfig, loadDatabricksConfig } from './sources/databricks/config';
+import { loadSynapseConfig, SynapseConfig } from './sources/synapse/config';
+
+export interface Config {
+  /** Undefined only with --dry-run and no REMOTE_WRITE_URL. */
+  remoteWrite?: RemoteWriteConfig;
+  /** `k=v` pairs added to every series; a series' own label wins. */
+  externalLabels: Readonly<Record<string, string>>;
+  /** `file:<dir>` or a blob container URL. */
+  stateStore: string;
+  databricks?: DatabricksConfig;
+  synapse?: SynapseConfig;
+  /** The raw environment, for @azure/identity (which reads its own variables). Never logged. */
+  env: Env;
+}
+
+export interface LoadConfigOptions {
+  /** --dry-run: no REMOTE_WRITE_URL needed. */
+  dryRun?: boolean;
+  /** Default STATE_STORE when unset (the CLI's is file:.lakepulse/state). */
+  defaultStateStore?: string;
+}
+
+/** Reads and validates every setting once; the only place that interprets environment variables. */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<Config> {
+  const reader = new EnvReader(env);
+  const stateStore = reader.string('STATE_STORE') ?? options.defaultStateStore ?? 'file:.lakepulse/state';
+  if (!stateStore.startsWith('file:') && !/^https?:\/\//.test(stateStore)) {
+    throw new ConfigError('STATE_STORE', `STATE_STORE must be file:<dir> or a blob container URL (got ${JSON.stringify(stateStore)})`);
+  }
+  const config: Config = {
+    remoteWrite: loadRemoteWriteConfig(reader, !options.dryRun),
+    externalLabels: Object.freeze(reader.keyValues('EXTERNAL_LABELS')),
+    stateStore,
+    databricks: loadDatabricksConfig(reader),
+    synapse: loadSynapseConfig(reader),
+    env,
+  };
+  return Object.freeze(config);
+}

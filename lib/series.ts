@@ -1,0 +1,68 @@
+/**
+ * The data model that flows from sources to the remote-write sender.
+ * Sources build these; only lib/remote-write knows how they go on the wire.
+ */
+
+/** Label name → value. Must include `__name__`. Empty values are dropped before sending. */
+export type Labels = Record<string, string>;
+
+export interface Sample {
+  /** float64 value; ignored when `stale` is true. */
+  value: number;
+  /** Milliseconds since the Unix epoch (integer). */
+  timestampMs: number;
+  /** A Prometheus stale marker; encoded with the exact bits 0x7ff0000000000002. Never use NaN for this. */
+  stale?: boolean;
+}
+
+export interface Series {
+  labels: Labels;
+  /** Oldest first. */
+  samples: Sample[];
+}
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'stateset' | 'unknown';
+
+export interface MetricMetadata {
+  /** Metric family name (the `__name__` of its series). */
+  name: string;
+  type: MetricType;
+  help: string;
+  unit?: string;
+}
+
+/** One series with a single sample: the common case for a collector. */
+export function gauge(labels: Labels, value: number, timestampMs: number): Series {
+  return { labels, samples: [{ value, timestampMs }] };
+}
+
+/** A stale marker series for a label set that disappeared. */
+export function staleMarker(labels: Labels, timestampMs: number): Series {
+  return { labels, samples: [{ value: 0, timestampMs, stale: true }] };
+}
+
+/**
+ * A stable identity for a label set: labels sorted by name, joined with separators that cannot
+ * appear unescaped. Used for stale-marker bookkeeping and de-duplication.
+ */
+export function seriesKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (const name of names) {
+    const value = labels[name];
+    if (value === undefined || value === '') continue;
+    key += name + '\u0000' + value + '\u0001';
+  }
+  return key;
+}
+
+/** Inverse of seriesKey. */
+export function labelsFromKey(key: string): Labels {
+  const labels: Labels = {};
+  for (const pair of key.split('\u0001')) {
+    if (pair === '') continue;
+    const i = pair.indexOf('\u0000');
+    labels[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return labels;
+}

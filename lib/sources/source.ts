@@ -1,0 +1,40 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { MetricMetadata, Series } from '../series';
+import type { StateStore } from '../state/store';
+
+export type SourceName = 'databricks' | 'synapse';
+
+/** What one collection of one target (a warehouse host, a workspace) produced. */
+export interface TargetResult {
+  source: SourceName;
+  /** Host or workspace name, as in --json `targets[].target`. */
+  target: string;
+  /** False when the target could not be (fully) collected; its `up` series says 0. */
+  up: boolean;
+  /** Everything collected, each carrying its own `job` and `instance` labels. */
+  series: Series[];
+  /** TYPE/HELP for the metric families in `series`. */
+  metadata?: MetricMetadata[];
+  /** A message safe to print (no secrets). */
+  error?: string;
+}
+
+export interface CollectContext {
+  config: Readonly<Config>;
+  log: Logger;
+  /** Durable state between runs (cached query results, previous series sets). */
+  state: StateStore;
+  /** Aborted when the cycle's budget runs out; no new request should start after that. */
+  signal: AbortSignal;
+  /** The cycle's timestamp, used for every sample it produces (ms since epoch). */
+  nowMs: number;
+}
+
+/** A source never throws for one bad target: it returns that target with up=false. */
+export interface Source {
+  readonly name: SourceName;
+  collect(ctx: CollectContext): Promise<TargetResult[]>;
+  /** Releases pooled connections (the CLI calls it before exiting; Functions keep the source alive). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import { ConfigError } from '../../errors';
+import { EnvReader, parseUrl } from '../../env';
+
+export interface SynapseWorkspace {
+  /** Workspace name, e.g. `contoso` for https://contoso.dev.azuresynapse.net. */
+  name: string;
+  /** Endpoint base URL without a trailing slash. */
+  endpoint: string;
+}
+
+export interface SynapseConfig {
+  workspaces: SynapseWorkspace[];
+  /** Requests in flight per workspace. */
+  concurrency: number;
+}
+
+/** `SYNAPSE_WORKSPACES`: names or endpoint URLs, comma-separated. */
+export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
+  const raw = env.string('SYNAPSE_WORKSPACES');
+  if (raw === undefined) return undefined;
+  const workspaces: SynapseWorkspace[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (/^[a-z]+:\/\//i.test(item)) {
+      const url = parseUrl('SYNAPSE_WORKSPACES', item);
+      const name = url.hostname.endsWith('.dev.azuresynapse.net') ? url.hostname.split('.')[0]! : (url.pathname.split('/').filter(Boolean).pop() ?? url.hostname);
+      workspaces.push({ name, endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}` });
+    } else if (/^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$/i.test(item)) {
+      workspaces.push({ name: item.toLowerCase(), endpoint: `https://${item.toLowerCase()}.dev.azuresynapse.net` });
+    } else {
+      throw new ConfigError('SYNAPSE_WORKSPACES', `SYNAPSE_WORKSPACES must list workspace names or https:// endpoint URLs (got ${JSON.stringify(item)})`);
+    }
+  }
+  if (workspaces.length === 0) throw new ConfigError('SYNAPSE_WORKSPACES', 'SYNAPSE_WORKSPACES lists no workspace');
+  return { workspaces, concurrency: env.positiveInt('SYNAPSE_CONCURRENCY', 16) };
+}

@@ -1,0 +1,24 @@
+/**
+ * Durable key → JSON state between runs. Keys are slash-separated paths such as
+ * `databricks/<host>/billing`. Values must survive JSON (no NaN, no BigInt).
+ */
+export interface StateStore {
+  get(key: string): Promise<unknown | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** In-process store, for tests and --dry-run. */
+export class MemoryStateStore implements StateStore {
+  private readonly data = new Map<string, string>();
+  async get(key: string): Promise<unknown | undefined> {
+    const raw = this.data.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+  }
+  async put(key: string, value: unknown): Promise<void> {
+    this.data.set(key, JSON.stringify(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+}

@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { labelsFromKey, seriesKey } from '../../lib/series';
+import { prometheusAvailable, startPrometheus } from '../support/prometheus';
+
+test('seriesKey is independent of label order and drops empty values', () => {
+  assert.equal(seriesKey({ b: '2', a: '1', c: '' }), seriesKey({ a: '1', b: '2' }));
+  assert.notEqual(seriesKey({ a: '1' }), seriesKey({ a: '2' }));
+  assert.deepEqual(labelsFromKey(seriesKey({ __name__: 'x', job: 'j=k,"' })), { __name__: 'x', job: 'j=k,"' });
+});
+
+test('the Prometheus test harness starts a real receiver', { skip: !prometheusAvailable() && process.env.CI !== 'true' ? 'prometheus not installed' : false }, async () => {
+  const prom = await startPrometheus();
+  try {
+    const result = await prom.query('vector(42)');
+    assert.equal(result[0]?.value[1], '42');
+  } finally {
+    await prom.stop();
+  }
+});
