@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigError } from './errors';
 import { Env, EnvReader } from './env';
 import { loadRemoteWriteConfig, RemoteWriteConfig } from './remote-write/config';
@@ -13,6 +14,10 @@ export interface Config {
   stateStore: string;
   databricks?: DatabricksConfig;
   synapse?: SynapseConfig;
+  /** `instance` label of Lakepulse's own health series: LAKEPULSE_INSTANCE, else the Function App name, else the host name. */
+  instanceName: string;
+  /** Collection budget of one cycle: after it no new request starts and what was collected is pushed. */
+  cycleBudgetMs: number;
   /** The raw environment, for @azure/identity (which reads its own variables). Never logged. */
   env: Env;
 }
@@ -37,6 +42,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     stateStore,
     databricks: loadDatabricksConfig(reader),
     synapse: loadSynapseConfig(reader),
+    instanceName: reader.string('LAKEPULSE_INSTANCE') ?? reader.string('WEBSITE_SITE_NAME') ?? hostname(),
+    cycleBudgetMs: reader.positiveInt('LAKEPULSE_CYCLE_BUDGET_MS', 240_000),
     env,
   };
   return Object.freeze(config);

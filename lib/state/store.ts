@@ -22,3 +22,22 @@ export class MemoryStateStore implements StateStore {
     this.data.delete(key);
   }
 }
+
+/** Reads through to `base`, keeps writes in memory: --dry-run must not move the real state forward. */
+export class OverlayStateStore implements StateStore {
+  private readonly written = new Map<string, string | undefined>();
+  constructor(private readonly base: StateStore) {}
+  async get(key: string): Promise<unknown | undefined> {
+    if (this.written.has(key)) {
+      const raw = this.written.get(key);
+      return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+    }
+    return this.base.get(key);
+  }
+  async put(key: string, value: unknown): Promise<void> {
+    this.written.set(key, JSON.stringify(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.written.set(key, undefined);
+  }
+}
