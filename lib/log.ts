@@ -41,3 +41,22 @@ export function memoryLogger(): Logger & { lines: Array<{ level: string; message
   const push = (level: string) => (message: string, fields?: LogFields) => void lines.push({ level, message, fields });
   return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
+
+/** The logging methods of an Azure Functions InvocationContext (structural, so lib/ needn't import @azure/functions). */
+export interface InvocationLogSink {
+  debug(...args: unknown[]): void;
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** Logs through the invocation, so Application Insights ties each line to it. */
+export function invocationLogger(ctx: InvocationLogSink): Logger {
+  const line = (message: string, fields?: LogFields) => (fields ? `${message} ${JSON.stringify(fields)}` : message);
+  return {
+    debug: (m, f) => ctx.debug(line(m, f)),
+    info: (m, f) => ctx.log(line(m, f)),
+    warn: (m, f) => ctx.warn(line(m, f)),
+    error: (m, f) => ctx.error(line(m, f)),
+  };
+}
