@@ -8,14 +8,10 @@ import { toExposition } from './exposition';
 import { stderrLogger, type Logger } from './log';
 import type { SourceSelection } from './sources/registry';
 import { closeSources } from './sources/registry';
+import { exitStatus, jsonSummary, UsageError, type CliIo } from './cli-report';
 import { VERSION } from './version';
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-  log?: Logger;
-}
+export type { CliIo } from './cli-report';
 
 const USAGE = `Usage:
   lakepulse run --once [--source databricks|synapse|all] [--dry-run] [--json]
@@ -71,8 +67,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-export class UsageError extends Error {}
-
 async function runCommand(args: readonly string[], io: CliIo, log: Logger): Promise<number> {
   let parsed;
   try {
@@ -103,21 +97,6 @@ async function runCommand(args: readonly string[], io: CliIo, log: Logger): Prom
   } finally {
     await closeSources();
   }
-}
-
-/** The --json object of contract section 1. */
-export function jsonSummary(report: CycleReport): Record<string, unknown> {
-  return {
-    series: report.series,
-    samples: report.samples,
-    requests: report.requests,
-    failedSamples: report.failedSamples,
-    targets: report.targets.map((t) => ({ source: t.source, target: t.target, up: t.up, series: t.series, ...(t.error !== undefined ? { error: t.error } : {}) })),
-  };
-}
-
-export function exitStatus(report: CycleReport): number {
-  return report.targets.some((t) => t.up === 0) || report.failedSamples > 0 ? 1 : 0;
 }
 
 function textSummary(report: CycleReport): string {

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from './cli';
-import { jsonSummary } from './cli';
+import { jsonSummary, type CliIo } from './cli-report';
 import { collectOnce } from './collector';
 import { startDatabricksEmulator } from './emulators/databricks';
 import { startIdentityEmulator } from './emulators/identity';

@@ -5,8 +5,7 @@ import { startDatabricksEmulator } from './emulators/databricks';
 import { startIdentityEmulator } from './emulators/identity';
 import { startLocalReceiver } from './emulators/receiver';
 import { startSynapseEmulator } from './emulators/synapse';
-import type { CliIo } from './cli';
-import { UsageError } from './cli';
+import { UsageError, type CliIo } from './cli-report';
 
 export interface RunningEmulators {
   env: Record<string, string>;
