@@ -81,7 +81,7 @@ test('a series that disappears gets a stale marker, so Prometheus stops returnin
     { source: 'synapse', target: 'ws', up: true, series: executors.map((e) => metric('cycle_test_executor', { executor_id: e }, 1, ctx.nowMs)) },
   ]);
   const state = new MemoryStateStore();
-  const cfg = config(prom.writeUrl);
+  const cfg = config(prom.writeUrl, { LAKEPULSE_INSTANCE: 'stale-test' });
   const writer = createRemoteWriter(cfg.remoteWrite!, { log: silentLogger });
   await runCycle({ config: cfg, sources: [src], state, log: silentLogger, writer, now: () => t0 });
   executors = ['1'];
@@ -101,12 +101,12 @@ test('samples that could not be delivered are counted, kept, and delivered first
   ]);
   const state = new MemoryStateStore();
   const deadUrl = `http://127.0.0.1:${await freePort()}/api/v1/write`;
-  const deadCfg = config(deadUrl);
+  const deadCfg = config(deadUrl, { LAKEPULSE_INSTANCE: 'retry-test' });
   const first = await runCycle({ config: deadCfg, sources: [src], state, log: silentLogger, writer: createRemoteWriter(deadCfg.remoteWrite!, { log: silentLogger }), now: () => t0 });
   assert.equal(first.failedSamples, first.samples, 'every sample is counted as not delivered');
-  const cfg = config(prom.writeUrl);
+  const cfg = config(prom.writeUrl, { LAKEPULSE_INSTANCE: 'retry-test' });
   const second = await runCycle({ config: cfg, sources: [src], state, log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger }), now: () => t0 + 30_000 });
-  assert.equal(second.failedSamples, 0);
+  assert.equal(second.failedSamples, 0, JSON.stringify(second.errors));
   const raw = await prom.rawSamples('cycle_test_retry', 600);
   assert.deepEqual(raw[0]?.values.map(([ts, v]) => [Math.round(ts * 1000), v]), [[t0, '1'], [t0 + 30_000, '2']]);
   assert.equal(await state.get('remote-write/undelivered'), undefined, 'nothing is left to re-send');

@@ -1,0 +1,96 @@
+import type { MetricMetadata } from '../series';
+import { WriteRequestEncoder } from './encode';
+import { DropCounter, reasonOversize, type PreparedSeries } from './labels';
+import { compressBlock } from './snappy';
+
+/** One remote-write request body and what it carries. */
+export interface Batch {
+  series: readonly PreparedSeries[];
+  samples: number;
+  /** Snappy block-compressed WriteRequest; owned by the batch. */
+  body: Uint8Array;
+  rawBytes: number;
+  /** Oldest sample timestamp (ms), for the age limit. */
+  oldestTimestampMs: number;
+}
+
+export interface BatchLimits {
+  maxSamplesPerRequest: number;
+  maxBytesPerRequest: number;
+}
+
+/**
+ * Cuts prepared series into requests of at most `maxSamplesPerRequest` samples and `maxBytesPerRequest` compressed
+ * bytes, lazily, so memory is bounded by one batch. Splits happen between series where possible; a series with more
+ * samples than fit is continued in the next batch, oldest samples first, so per-series order holds when batches are
+ * sent in order. A batch over the byte cap is halved; a single sample still over it is dropped as `oversize`.
+ */
+export function* batches(
+  series: readonly PreparedSeries[],
+  limits: BatchLimits,
+  drops: DropCounter,
+  metadata: readonly MetricMetadata[] = [],
+  encoder = new WriteRequestEncoder(),
+): Generator<Batch> {
+  if (metadata.length) yield* fitBytes(encodeBatch([], encoder, metadata), limits, drops, encoder);
+  let chunk: PreparedSeries[] = [];
+  let count = 0;
+  for (const s of series) {
+    let offset = 0;
+    while (offset < s.samples.length) {
+      const room = limits.maxSamplesPerRequest - count;
+      const take = Math.min(room, s.samples.length - offset);
+      const part = offset === 0 && take === s.samples.length ? s : { names: s.names, values: s.values, samples: s.samples.slice(offset, offset + take) };
+      chunk.push(part);
+      count += take;
+      offset += take;
+      if (count >= limits.maxSamplesPerRequest) {
+        yield* fitBytes(encodeBatch(chunk, encoder), limits, drops, encoder);
+        chunk = [];
+        count = 0;
+      }
+    }
+  }
+  if (chunk.length) yield* fitBytes(encodeBatch(chunk, encoder), limits, drops, encoder);
+}
+
+/** Encodes and compresses series into one batch. */
+export function encodeBatch(series: readonly PreparedSeries[], encoder = new WriteRequestEncoder(), metadata: readonly MetricMetadata[] = []): Batch {
+  const raw = encoder.encode(series, metadata);
+  let samples = 0;
+  let oldest = Infinity;
+  for (const s of series) {
+    samples += s.samples.length;
+    if (s.samples.length && s.samples[0]!.timestampMs < oldest) oldest = s.samples[0]!.timestampMs;
+  }
+  return { series, samples, body: compressBlock(raw), rawBytes: raw.length, oldestTimestampMs: oldest };
+}
+
+/** Halves of a batch, split between series, or between samples of a lone series; empty when it cannot be split. */
+export function splitBatch(batch: Batch, encoder = new WriteRequestEncoder()): Batch[] {
+  const { series } = batch;
+  if (series.length > 1) {
+    const mid = Math.ceil(series.length / 2);
+    return [encodeBatch(series.slice(0, mid), encoder), encodeBatch(series.slice(mid), encoder)];
+  }
+  const only = series[0];
+  if (only === undefined || only.samples.length < 2) return [];
+  const mid = Math.ceil(only.samples.length / 2);
+  return [
+    encodeBatch([{ names: only.names, values: only.values, samples: only.samples.slice(0, mid) }], encoder),
+    encodeBatch([{ names: only.names, values: only.values, samples: only.samples.slice(mid) }], encoder),
+  ];
+}
+
+function* fitBytes(batch: Batch, limits: BatchLimits, drops: DropCounter, encoder: WriteRequestEncoder): Generator<Batch> {
+  if (batch.body.length <= limits.maxBytesPerRequest) {
+    if (batch.samples > 0 || batch.rawBytes > 0) yield batch;
+    return;
+  }
+  const halves = splitBatch(batch, encoder);
+  if (halves.length === 0) {
+    drops.add(reasonOversize, batch.samples, batch.series.length);
+    return;
+  }
+  for (const half of halves) yield* fitBytes(half, limits, drops, encoder);
+}
