@@ -1,0 +1,183 @@
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RemoteWriteConfig } from '../../lib/remote-write/config';
+import { createRemoteWriter, type RemoteWriterDeps } from '../../lib/remote-write/sender';
+import { memoryLogger } from '../../lib/log';
+import type { Series } from '../../lib/series';
+import { freePort } from '../support/ports';
+import { startStrictReceiver, type StrictReceiver } from '../support/strict-receiver';
+
+let rx: StrictReceiver;
+before(async () => {
+  rx = await startStrictReceiver();
+});
+after(async () => {
+  await rx.close();
+});
+beforeEach(() => {
+  rx.requests.length = 0;
+  rx.script.length = 0;
+  rx.decide = undefined;
+  rx.accepted.clear();
+});
+
+function cfg(url: string, over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig {
+  return {
+    url: new URL(url), auth: { kind: 'none' }, maxSamplesPerRequest: 2000, maxBytesPerRequest: 1_000_000, timeoutMs: 2000,
+    maxRetryMs: 60_000, maxSampleAgeMs: 15 * 60_000, minBackoffMs: 100, maxBackoffMs: 2000, headers: {}, sendMetadata: false, ...over,
+  };
+}
+
+/** Records the waits instead of sleeping, so backoff schedules are exact and tests fast. */
+function deps(extra: Partial<RemoteWriterDeps> = {}) {
+  const waits: number[] = [];
+  const log = memoryLogger();
+  return { waits, log, deps: { log, sleep: async (ms: number) => void waits.push(ms), random: () => 0.5, ...extra } satisfies RemoteWriterDeps };
+}
+
+function batch(n: number, t = Date.now()): Series[] {
+  return Array.from({ length: n }, (_, i) => ({ labels: { __name__: 'sender_test', i: String(i) }, samples: [{ value: i, timestampMs: t }] }));
+}
+
+test('status table: what is retried, what is resent, what is counted', async () => {
+  const table: Array<{ status: number; retried: boolean }> = [
+    { status: 400, retried: false }, { status: 401, retried: false }, { status: 403, retried: false }, { status: 404, retried: false },
+    { status: 409, retried: false }, { status: 422, retried: false }, { status: 500, retried: true }, { status: 502, retried: true },
+    { status: 503, retried: true }, { status: 504, retried: true }, { status: 429, retried: true },
+  ];
+  for (const { status, retried } of table) {
+    rx.requests.length = 0;
+    rx.accepted.clear();
+    rx.script.push({ status, body: `nope ${status}` });
+    const d = deps();
+    const r = await createRemoteWriter(cfg(rx.url), d.deps).write(batch(3));
+    if (retried) {
+      assert.equal(rx.requests.length, 2, `${status} is retried once then succeeds`);
+      assert.equal(r.samplesSent, 3);
+      assert.equal(r.samplesRetried, 3);
+      assert.equal(r.samplesFailed, 0);
+      assert.equal(rx.accepted.size, 3, `${status}: delivered exactly once`);
+      assert.equal(rx.requests[1]!.headers['retry-attempt'], '1');
+    } else {
+      assert.equal(rx.requests.length, 1, `${status} is never resent`);
+      assert.equal(r.samplesFailed, 3);
+      assert.equal(r.samplesSent, 0);
+      assert.ok(r.errors[0]?.includes(`HTTP ${status}`) && r.errors[0].includes(`nope ${status}`), r.errors[0]);
+      assert.deepEqual(r.undelivered, [], 'rejected samples are not kept for another try');
+    }
+    for (const q of rx.requests) assert.deepEqual(q.violations, []);
+  }
+});
+
+test('error bodies are logged verbatim up to 1 KiB', async () => {
+  rx.script.push({ status: 400, body: 'E'.repeat(5000) });
+  const d = deps();
+  const r = await createRemoteWriter(cfg(rx.url), d.deps).write(batch(1));
+  const logged = d.log.lines.find((l) => l.message === 'remote write rejected');
+  assert.ok(logged);
+  const err = String(logged.fields?.error);
+  assert.equal((err.match(/E/g) ?? []).length, 1024);
+  assert.equal(r.errors.length, 1);
+});
+
+test('5xx backoff doubles with jitter up to the cap, and stops at the retry deadline with exact counts', async () => {
+  rx.decide = () => ({ status: 503 });
+  let clock = Date.now();
+  const d = deps({ now: () => clock, sleep: async (ms: number) => void (clock += ms, waitsOf.push(ms)) });
+  const waitsOf: number[] = [];
+  const r = await createRemoteWriter(cfg(rx.url, { maxRetryMs: 5000, minBackoffMs: 100, maxBackoffMs: 1000 }), d.deps).write(batch(5, clock));
+  // random() = 0.5 and 20 % jitter → 0.9 × step: 90, 180, 360, 720, 900, 900, ...
+  assert.deepEqual(waitsOf.slice(0, 6), [90, 180, 360, 720, 900, 900]);
+  assert.ok(waitsOf.reduce((a, b) => a + b, 0) <= 5000, 'no wait ends past the deadline');
+  assert.equal(r.samplesFailed, 5);
+  assert.equal(r.samplesSent, 0);
+  assert.equal(r.undelivered.length, 5, 'retryable failures are handed back to be kept');
+  assert.equal(r.requests, rx.requests.length);
+});
+
+test('429 with Retry-After in seconds and as an HTTP date is honoured', async () => {
+  rx.script.push({ status: 429, headers: { 'Retry-After': '2' } });
+  const d1 = deps();
+  await createRemoteWriter(cfg(rx.url), d1.deps).write(batch(1));
+  assert.deepEqual(d1.waits, [2000]);
+  const at = new Date(Date.now() + 4000).toUTCString();
+  rx.script.push({ status: 503, headers: { 'Retry-After': at } });
+  const d2 = deps();
+  const r = await createRemoteWriter(cfg(rx.url), d2.deps).write(batch(1));
+  assert.equal(r.samplesSent, 1);
+  assert.ok(d2.waits[0]! > 2000 && d2.waits[0]! <= 4000, `waited ${d2.waits[0]}`);
+});
+
+test('a real wait: Retry-After 1 delays the retry by at least a second', async () => {
+  rx.script.push({ status: 429, headers: { 'Retry-After': '1' } });
+  const r = await createRemoteWriter(cfg(rx.url), { log: memoryLogger() }).write(batch(1));
+  assert.equal(r.samplesSent, 1);
+  assert.ok(rx.requests[1]!.atMs - rx.requests[0]!.atMs >= 990);
+});
+
+test('413 splits the batch in halves until it fits', async () => {
+  rx.decide = (req) => ((req.decoded?.timeseries.length ?? 0) > 2 ? { status: 413 } : { status: 204 });
+  const d = deps();
+  const r = await createRemoteWriter(cfg(rx.url), d.deps).write(batch(8));
+  assert.equal(r.samplesSent, 8);
+  assert.equal(r.samplesFailed, 0);
+  assert.equal(rx.accepted.size, 8);
+  rx.decide = () => ({ status: 413 });
+  const r2 = await createRemoteWriter(cfg(rx.url), deps().deps).write(batch(2));
+  assert.deepEqual(r2.samplesDropped, { oversize: 2 });
+});
+
+test('network failures: connection refused, a receiver slower than the timeout, a socket closed mid-request', async () => {
+  const closed = `http://127.0.0.1:${await freePort()}/api/v1/write`;
+  const refused = await createRemoteWriter(cfg(closed, { maxRetryMs: 1000 }), deps().deps).write(batch(2));
+  assert.equal(refused.samplesFailed, 2);
+  assert.match(refused.errors[0] ?? '', /ECONNREFUSED/);
+
+  rx.script.push({ status: 204, delayMs: 800 }, { status: 204 });
+  const slow = await createRemoteWriter(cfg(rx.url, { timeoutMs: 200 }), deps().deps).write(batch(2));
+  assert.equal(slow.samplesSent, 2);
+  assert.equal(slow.samplesRetried, 2);
+  assert.equal(rx.requests.length, 2);
+
+  rx.requests.length = 0;
+  rx.script.push({ destroy: true }, { status: 204 });
+  const reset = await createRemoteWriter(cfg(rx.url), deps().deps).write(batch(2));
+  assert.equal(reset.samplesSent, 2);
+  assert.equal(rx.requests.length, 2);
+});
+
+test('once a batch is given up, later batches get one attempt each; a success resumes normal retries', async () => {
+  rx.decide = () => ({ status: 503 });
+  let clock = Date.now();
+  const d = deps({ now: () => clock, sleep: async (ms: number) => void (clock += ms) });
+  const r = await createRemoteWriter(cfg(rx.url, { maxSamplesPerRequest: 10, maxRetryMs: 1000 }), d.deps).write(batch(50, clock));
+  assert.equal(r.samplesFailed, 50);
+  assert.equal(r.undelivered.length, 50);
+  const firstBatchAttempts = rx.requests.filter((q) => q.decoded?.timeseries[0]?.labels.some((l) => l.name === 'i' && l.value === '0')).length;
+  assert.ok(firstBatchAttempts > 1);
+  assert.equal(rx.requests.length, firstBatchAttempts + 4, 'the four later batches are tried once each');
+});
+
+test('samples that would be older than the age limit are dropped as too old, not retried forever', async () => {
+  const old = Date.now() - 16 * 60_000;
+  const r = await createRemoteWriter(cfg(rx.url), deps().deps).write(batch(3, old));
+  assert.deepEqual(r.samplesDropped, { too_old: 3 });
+  assert.equal(rx.requests.length, 0);
+});
+
+test('after success nothing is resent; invalid series are dropped and counted, the rest delivered', async () => {
+  const input: Series[] = [...batch(3), { labels: { job: 'no-name' }, samples: [{ value: 1, timestampMs: Date.now() }] }];
+  const w = createRemoteWriter(cfg(rx.url), deps().deps);
+  const r = await w.write(input);
+  assert.equal(r.samplesSent, 3);
+  assert.deepEqual(r.samplesDropped, { missing_metric_name: 1 });
+  assert.equal(rx.requests.length, 1);
+  await w.write([]);
+  assert.equal(rx.requests.length, 1, 'an empty write sends nothing');
+});
+
+test('reserved headers cannot be overridden', () => {
+  for (const h of ['Content-Encoding', 'user-agent', 'X-Prometheus-Remote-Write-Version', 'Authorization']) {
+    assert.throws(() => createRemoteWriter(cfg(rx.url, { headers: { [h]: 'x' } }), deps().deps), /reserved/);
+  }
+});
