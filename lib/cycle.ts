@@ -2,7 +2,7 @@ import type { Config } from './config';
 import { errorMessage } from './errors';
 import { healthMetadata, healthSeries } from './health';
 import type { Logger } from './log';
-import type { MetricMetadata, Series } from './series';
+import { mergeSeries, type MetricMetadata, type Series } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
 import { decodeSeries, encodeSeries } from './state/series-codec';
@@ -107,7 +107,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
     resent = decodeSeries(await state.get(UNDELIVERED_KEY));
     if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
     // Older samples first, so each series stays in timestamp order.
-    sent = await writer.write([...resent, ...collected], dedupeMetadata(metadata));
+    sent = await writer.write(resent.length ? mergeSeries([...resent, ...collected]) : collected, dedupeMetadata(metadata));
   }
 
   const durationSeconds = (now() - startMs) / 1000;

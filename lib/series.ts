@@ -66,3 +66,21 @@ export function labelsFromKey(key: string): Labels {
   }
   return labels;
 }
+
+/** Merges series with the same label set (e.g. samples kept from the last run and this run's), oldest first. */
+export function mergeSeries(series: readonly Series[]): Series[] {
+  const indexByKey = new Map<string, number>();
+  const out: Series[] = [];
+  for (const s of series) {
+    const key = seriesKey(s.labels);
+    const at = indexByKey.get(key);
+    if (at === undefined) {
+      indexByKey.set(key, out.length);
+      out.push(s);
+    } else {
+      const first = out[at]!;
+      out[at] = { labels: first.labels, samples: [...first.samples, ...s.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
+    }
+  }
+  return out;
+}

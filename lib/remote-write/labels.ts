@@ -20,6 +20,7 @@ export const reasonDuplicateLabel = 'duplicate_label_name';
 export const reasonBadTimestamp = 'bad_timestamp';
 export const reasonDuplicateTimestamp = 'duplicate_timestamp';
 export const reasonOversize = 'oversize';
+export const reasonDuplicateSeries = 'duplicate_series';
 export const reasonTooOld = 'too_old';
 
 /** Azure Monitor managed Prometheus limits (per series). */
@@ -57,19 +58,24 @@ export function sanitizeMetricName(name: string): string {
   return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
 }
 
+/** Series fit to send, one at a time: memory stays bounded by what the caller keeps, not by the input size. */
+export function* prepareEach(input: Iterable<Series>, drops: DropCounter): Generator<PreparedSeries> {
+  for (const series of input) {
+    const prepared = prepareOne(series, drops);
+    if (prepared !== undefined) yield prepared;
+  }
+}
+
 /**
- * Validates and normalises a batch of series; returns those fit to send, in input order. Series with the same
- * label set (e.g. samples kept from the last run and this run's) are merged into one, in timestamp order.
+ * Validates and normalises series into an array. Series with the same label set (e.g. samples kept from the last
+ * run and this run's) are merged into one, in timestamp order.
  */
 export function prepareSeries(input: readonly Series[], drops: DropCounter): PreparedSeries[] {
   const out: PreparedSeries[] = [];
   const byKey = new Map<string, PreparedSeries>();
   let merged: Set<PreparedSeries> | undefined;
-  for (const series of input) {
-    const prepared = prepareOne(series, drops);
-    if (prepared === undefined) continue;
-    let key = '';
-    for (let i = 0; i < prepared.names.length; i++) key += prepared.names[i] + '\u0000' + prepared.values[i] + '\u0001';
+  for (const prepared of prepareEach(input, drops)) {
+    const key = preparedKey(prepared);
     const first = byKey.get(key);
     if (first !== undefined) {
       first.samples = [...first.samples, ...prepared.samples];
@@ -81,6 +87,13 @@ export function prepareSeries(input: readonly Series[], drops: DropCounter): Pre
   }
   if (merged) for (const s of merged) s.samples = orderedSamples(s.samples, drops);
   return out;
+}
+
+/** Identity of a prepared label set. */
+export function preparedKey(s: PreparedSeries): string {
+  let key = '';
+  for (let i = 0; i < s.names.length; i++) key += s.names[i] + '\u0000' + s.values[i] + '\u0001';
+  return key;
 }
 
 function prepareOne(series: Series, drops: DropCounter): PreparedSeries | undefined {

@@ -6,7 +6,7 @@ import { batches, splitBatch, type Batch } from './batch';
 import { createClient } from './client';
 import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
-import { DropCounter, prepareSeries, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
+import { DropCounter, prepareEach, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
 import { Backoff, sleep as realSleep } from './retry';
 
 /** Everything one write() did, named by outcome as Prometheus' queue manager counts it. */
@@ -39,6 +39,8 @@ export interface RemoteWriterDeps {
 }
 
 /**
+ * Hygiene and batching are lazy, so memory is bounded by one batch, not by the input. Series with the same label set
+ * must be merged by the caller (see mergeSeries in lib/series.ts).
  * Hygiene → lazy batches → one request at a time, in order, so each series' samples arrive in timestamp order.
  * 5xx, 429 and network errors are retried with capped exponential backoff and jitter (Retry-After honoured) until
  * `maxRetryMs` after the batch's first attempt or until its oldest sample would reach `maxSampleAgeMs`; a 413 splits
@@ -63,7 +65,6 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
       const drops = new DropCounter();
       const result: WriteResult = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, samplesDropped: {}, seriesDropped: {}, requests: 0, bytesSent: 0, undelivered: [], errors: [] };
       const errors = new Set<string>();
-      const prepared = prepareSeries(series, drops);
       let receiverDown = false;
 
       const giveUp = (batch: Batch, error: string) => {
@@ -118,7 +119,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
         }
       };
 
-      for (const batch of batches(prepared, config, drops, config.sendMetadata ? metadata : [], encoder)) {
+      for (const batch of batches(prepareEach(series, drops), config, drops, config.sendMetadata ? metadata : [], encoder)) {
         await deliver(batch, now() + config.maxRetryMs);
       }
       Object.assign(result.samplesDropped, drops.samples);

@@ -18,3 +18,13 @@ test('the Prometheus test harness starts a real receiver', { skip: !prometheusAv
     await prom.stop();
   }
 });
+
+test('mergeSeries joins samples of the same label set in timestamp order and keeps first-seen order', async () => {
+  const { mergeSeries } = await import('../../lib/series');
+  const merged = mergeSeries([
+    { labels: { __name__: 'a', x: '1' }, samples: [{ value: 2, timestampMs: 20 }] },
+    { labels: { __name__: 'b' }, samples: [{ value: 9, timestampMs: 5 }] },
+    { labels: { x: '1', __name__: 'a' }, samples: [{ value: 1, timestampMs: 10 }] },
+  ]);
+  assert.deepEqual(merged.map((s) => [s.labels.__name__, s.samples.map((x) => x.timestampMs)]), [['a', [10, 20]], ['b', [5]]]);
+});
