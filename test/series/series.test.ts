@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labelsFromKey, seriesKey } from '../../lib/series';
+import { labelsFromKey, mergeSeries, seriesKey } from '../../lib/series';
 import { prometheusAvailable, startPrometheus } from '../support/prometheus';
 
 test('seriesKey is independent of label order and drops empty values', () => {
@@ -19,8 +19,7 @@ test('the Prometheus test harness starts a real receiver', { skip: !prometheusAv
   }
 });
 
-test('mergeSeries joins samples of the same label set in timestamp order and keeps first-seen order', async () => {
-  const { mergeSeries } = await import('../../lib/series');
+test('mergeSeries joins samples of the same label set in timestamp order and keeps first-seen order', () => {
   const merged = mergeSeries([
     { labels: { __name__: 'a', x: '1' }, samples: [{ value: 2, timestampMs: 20 }] },
     { labels: { __name__: 'b' }, samples: [{ value: 9, timestampMs: 5 }] },
