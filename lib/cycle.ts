@@ -86,8 +86,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const metadata: MetricMetadata[] = [...healthMetadata];
   const targets: TargetSummary[] = [];
   for (const result of results) {
-    const series = withExternalLabels(result.series, config.externalLabels);
-    const markers = await staleness.update(result.source, result.target, series, nowMs);
+    const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs);
     collected.push(...series, ...markers);
     if (result.metadata) metadata.push(...result.metadata);
     targets.push({

@@ -14,22 +14,34 @@ export class StalenessTracker {
   }
 
   /**
-   * Returns stale-marker series (at `nowMs`) for every series of the previous set that is absent now,
-   * and records the current set. Series whose samples are all stale markers are not part of the set.
+   * Returns the current series with repeated label sets merged (a receiver would reject the repeat), and
+   * stale-marker series (at `nowMs`) for every series of the previous set that is absent now; records the current
+   * set. Series whose samples are all stale markers are not part of the set.
    */
-  async update(source: string, target: string, current: readonly Series[], nowMs: number): Promise<Series[]> {
+  async update(source: string, target: string, current: readonly Series[], nowMs: number): Promise<{ series: Series[]; markers: Series[] }> {
     const key = this.key(source, target);
     const previous = decodeKeys(await this.state.get(key));
-    const now = new Set<string>();
+    const now = new Map<string, number>();
+    const series: Series[] = [];
     for (const s of current) {
-      if (s.samples.some((x) => !x.stale)) now.add(seriesKey(s.labels));
+      const k = seriesKey(s.labels);
+      const at = now.get(k);
+      if (at === undefined) {
+        now.set(k, series.length);
+        series.push(s);
+      } else {
+        const first = series[at]!;
+        series[at] = { labels: first.labels, samples: [...first.samples, ...s.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
+      }
     }
+    const live = new Set<string>();
+    for (const [k, i] of now) if (series[i]!.samples.some((x) => !x.stale)) live.add(k);
     const markers: Series[] = [];
     for (const k of previous) {
-      if (!now.has(k)) markers.push(staleMarker(labelsFromKey(k), nowMs));
+      if (!live.has(k)) markers.push(staleMarker(labelsFromKey(k), nowMs));
     }
-    await this.state.put(key, encodeKeys(now));
-    return markers;
+    await this.state.put(key, encodeKeys(live));
+    return { series, markers };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { MetricMetadata } from '../series';
 import { WriteRequestEncoder } from './encode';
-import { DropCounter, preparedKey, reasonDuplicateSeries, reasonOversize, type PreparedSeries } from './labels';
+import { DropCounter, reasonOversize, type PreparedSeries } from './labels';
 import { compressBlock } from './snappy';
 
 /** One remote-write request body and what it carries. */
@@ -24,8 +24,7 @@ export interface BatchLimits {
  * bytes, lazily, so memory is bounded by one batch. Splits happen between series where possible; a series with more
  * samples than fit is continued in the next batch, oldest samples first, so per-series order holds when batches are
  * sent in order. A batch over the byte cap is halved; a single sample still over it is dropped as `oversize`.
- * A label set repeated inside one batch would collide at the receiver: the repeat is dropped as `duplicate_series`
- * (callers merge legitimate repeats first, as the cycle does with re-sent samples).
+ * Callers pass each label set once (the cycle merges re-sent samples and drops repeats before writing).
  */
 export function* batches(
   series: Iterable<PreparedSeries>,
@@ -36,27 +35,19 @@ export function* batches(
 ): Generator<Batch> {
   if (metadata.length) yield* fitBytes(encodeBatch([], encoder, metadata), limits, drops, encoder);
   let chunk: PreparedSeries[] = [];
-  let keys = new Set<string>();
   let count = 0;
   for (const s of series) {
-    const key = preparedKey(s);
-    if (keys.has(key)) {
-      drops.add(reasonDuplicateSeries, s.samples.length);
-      continue;
-    }
     let offset = 0;
     while (offset < s.samples.length) {
       const room = limits.maxSamplesPerRequest - count;
       const take = Math.min(room, s.samples.length - offset);
       const part = offset === 0 && take === s.samples.length ? s : { names: s.names, values: s.values, samples: s.samples.slice(offset, offset + take) };
       chunk.push(part);
-      keys.add(key);
       count += take;
       offset += take;
       if (count >= limits.maxSamplesPerRequest) {
         yield* fitBytes(encodeBatch(chunk, encoder), limits, drops, encoder);
         chunk = [];
-        keys = new Set();
         count = 0;
       }
     }

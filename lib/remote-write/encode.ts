@@ -49,7 +49,10 @@ export function varintLength(v: number): number {
 
 export class WriteRequestEncoder {
   private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
   private sizes = new Int32Array(1024);
+  /** UTF-8 bytes of every label name and value, in write order, filled by the sizes pass. */
+  private refs: Uint8Array[] = [];
   private readonly cache = new Map<string, Uint8Array>();
 
   constructor(private readonly maxCachedStrings = 50_000) {}
@@ -71,72 +74,69 @@ export class WriteRequestEncoder {
   encode(series: readonly PreparedSeries[], metadata: readonly MetricMetadata[] = []): Uint8Array {
     if (this.sizes.length < series.length) this.sizes = new Int32Array(Math.max(series.length, this.sizes.length * 2));
     const sizes = this.sizes;
+    const refs = this.refs;
+    let r = 0;
     let total = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
+      const names = s.names;
+      const values = s.values;
       let size = 0;
-      for (let j = 0; j < s.names.length; j++) {
-        const n = this.bytes(s.names[j]!).length;
-        const v = this.bytes(s.values[j]!).length;
-        const label = 1 + varintLength(n) + n + 1 + varintLength(v) + v;
+      for (let j = 0; j < names.length; j++) {
+        const n = this.bytes(names[j]!);
+        const v = this.bytes(values[j]!);
+        refs[r++] = n;
+        refs[r++] = v;
+        const label = 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length;
         size += 1 + varintLength(label) + label;
       }
-      for (const sample of s.samples) {
+      const samples = s.samples;
+      for (let k = 0; k < samples.length; k++) {
+        const sample = samples[k]!;
         const body = sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
         size += 1 + varintLength(body) + body;
       }
       sizes[i] = size;
       total += 1 + varintLength(size) + size;
     }
-    for (const m of metadata) {
-      const body = metadataLength(m, (x) => this.bytes(x).length);
+    const metaBytes = metadata.map((m) => ({ m, name: m.name ? this.bytes(m.name) : EMPTY, help: m.help ? textEncoder.encode(m.help) : EMPTY, unit: m.unit ? this.bytes(m.unit) : EMPTY }));
+    for (const x of metaBytes) {
+      const body = metadataLength(x.m, x.name, x.help, x.unit);
       total += 1 + varintLength(body) + body;
     }
-    if (this.buf.length < total) this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
+    if (this.buf.length < total) {
+      this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
+      this.view = new DataView(this.buf.buffer);
+    }
     const buf = this.buf;
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const view = this.view;
     let pos = 0;
-    const writeVarint = (v: number) => {
-      if (v < 0) {
-        let big = BigInt.asUintN(64, BigInt(v));
-        while (big >= 128n) {
-          buf[pos++] = Number(big & 127n) | 128;
-          big >>= 7n;
-        }
-        buf[pos++] = Number(big);
-        return;
-      }
-      while (v >= 128) {
-        buf[pos++] = (v % 128) | 128;
-        v = Math.floor(v / 128);
-      }
-      buf[pos++] = v;
-    };
-    const writeBytes = (tag: number, b: Uint8Array) => {
-      buf[pos++] = tag;
-      writeVarint(b.length);
-      buf.set(b, pos);
-      pos += b.length;
-    };
+    r = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       buf[pos++] = TAG_TIMESERIES;
-      writeVarint(sizes[i]!);
+      pos = putVarint(buf, pos, sizes[i]!);
       for (let j = 0; j < s.names.length; j++) {
-        const n = this.bytes(s.names[j]!);
-        const v = this.bytes(s.values[j]!);
+        const n = refs[r++]!;
+        const v = refs[r++]!;
         buf[pos++] = TAG_LABELS;
-        writeVarint(1 + varintLength(n.length) + n.length + 1 + varintLength(v.length) + v.length);
-        writeBytes(TAG_NAME, n);
-        writeBytes(TAG_VALUE, v);
+        pos = putVarint(buf, pos, 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length);
+        buf[pos++] = TAG_NAME;
+        pos = putVarint(buf, pos, n.length);
+        pos = copy(buf, pos, n);
+        buf[pos++] = TAG_VALUE;
+        pos = putVarint(buf, pos, v.length);
+        pos = copy(buf, pos, v);
       }
-      for (const sample of s.samples) {
+      const samples = s.samples;
+      for (let k = 0; k < samples.length; k++) {
+        const sample = samples[k]!;
         const stale = sample.stale === true;
         buf[pos++] = TAG_SAMPLES;
-        writeVarint(sampleBodyLength(sample.value, sample.timestampMs, stale));
+        pos = putVarint(buf, pos, sampleBodyLength(sample.value, sample.timestampMs, stale));
         if (stale) {
           buf[pos++] = TAG_SAMPLE_VALUE;
-          for (let k = 0; k < 8; k++) buf[pos++] = STALE_NAN_BYTES[k]!;
+          for (let b = 0; b < 8; b++) buf[pos++] = STALE_NAN_BYTES[b]!;
         } else if (!isPositiveZero(sample.value)) {
           buf[pos++] = TAG_SAMPLE_VALUE;
           view.setFloat64(pos, sample.value, true);
@@ -144,25 +144,66 @@ export class WriteRequestEncoder {
         }
         if (sample.timestampMs !== 0) {
           buf[pos++] = TAG_SAMPLE_TIMESTAMP;
-          writeVarint(sample.timestampMs);
+          pos = putVarint(buf, pos, sample.timestampMs);
         }
       }
     }
-    for (const m of metadata) {
+    refs.length = 0; // release references to strings of this request
+    for (const x of metaBytes) {
       buf[pos++] = TAG_METADATA;
-      writeVarint(metadataLength(m, (x) => this.bytes(x).length));
-      const type = metricTypeNumbers[m.type];
+      pos = putVarint(buf, pos, metadataLength(x.m, x.name, x.help, x.unit));
+      const type = metricTypeNumbers[x.m.type];
       if (type !== 0) {
         buf[pos++] = TAG_META_TYPE;
-        writeVarint(type);
+        pos = putVarint(buf, pos, type);
       }
-      if (m.name) writeBytes(TAG_META_FAMILY, this.bytes(m.name));
-      if (m.help) writeBytes(TAG_META_HELP, textEncoder.encode(m.help));
-      if (m.unit) writeBytes(TAG_META_UNIT, this.bytes(m.unit));
+      pos = putBytes(buf, pos, TAG_META_FAMILY, x.name);
+      pos = putBytes(buf, pos, TAG_META_HELP, x.help);
+      pos = putBytes(buf, pos, TAG_META_UNIT, x.unit);
     }
     if (pos !== total) throw new Error(`BUG: WriteRequest size ${total} but wrote ${pos}`);
     return buf.subarray(0, total);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Short label strings copy faster byte by byte than through TypedArray.set's call overhead. */
+function copy(buf: Uint8Array, pos: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n > 32) {
+    buf.set(b, pos);
+    return pos + n;
+  }
+  for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
+  return pos + n;
+}
+
+function putVarint(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 0) {
+    let big = BigInt.asUintN(64, BigInt(v));
+    while (big >= 128n) {
+      buf[pos++] = Number(big & 127n) | 128;
+      big >>= 7n;
+    }
+    buf[pos++] = Number(big);
+    return pos;
+  }
+  while (v >= 128) {
+    buf[pos++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  buf[pos++] = v;
+  return pos;
+}
+
+/** A length-delimited field, left out when empty (proto3 default). */
+function putBytes(buf: Uint8Array, pos: number, tag: number, b: Uint8Array): number {
+  if (b.length === 0) return pos;
+  buf[pos++] = tag;
+  pos = putVarint(buf, pos, b.length);
+  buf.set(b, pos);
+  return pos + b.length;
 }
 
 function isPositiveZero(v: number): boolean {
@@ -175,13 +216,8 @@ function sampleBodyLength(value: number, timestampMs: number, stale: boolean): n
   return (stale || !isPositiveZero(value) ? 9 : 0) + (timestampMs !== 0 ? 1 + varintLength(timestampMs) : 0);
 }
 
-function metadataLength(m: MetricMetadata, len: (s: string) => number): number {
-  let n = 0;
+function metadataLength(m: MetricMetadata, name: Uint8Array, help: Uint8Array, unit: Uint8Array): number {
   const type = metricTypeNumbers[m.type];
-  if (type !== 0) n += 1 + varintLength(type);
   const field = (l: number) => (l ? 1 + varintLength(l) + l : 0);
-  n += field(m.name ? len(m.name) : 0);
-  n += field(m.help ? textEncoder.encode(m.help).length : 0);
-  n += field(m.unit ? len(m.unit) : 0);
-  return n;
+  return (type !== 0 ? 1 + varintLength(type) : 0) + field(name.length) + field(help.length) + field(unit.length);
 }

@@ -96,6 +96,37 @@ export function preparedKey(s: PreparedSeries): string {
   return key;
 }
 
+interface NameInfo {
+  name: string;
+  hasUpper: boolean;
+}
+
+/** Label and metric names repeat endlessly: validate and fold each once (bounded, cleared when full). */
+const labelNames = new Map<string, NameInfo>();
+const metricNames = new Map<string, string>();
+const NAME_CACHE_LIMIT = 10_000;
+
+function labelNameInfo(raw: string): NameInfo {
+  let info = labelNames.get(raw);
+  if (info === undefined) {
+    const name = raw === '__name__' ? raw : sanitizeLabelName(raw);
+    info = { name, hasUpper: name.toLowerCase() !== name };
+    if (labelNames.size >= NAME_CACHE_LIMIT) labelNames.clear();
+    labelNames.set(raw, info);
+  }
+  return info;
+}
+
+function metricName(raw: string): string {
+  let name = metricNames.get(raw);
+  if (name === undefined) {
+    name = sanitizeMetricName(raw);
+    if (metricNames.size >= NAME_CACHE_LIMIT) metricNames.clear();
+    metricNames.set(raw, name);
+  }
+  return name;
+}
+
 function prepareOne(series: Series, drops: DropCounter): PreparedSeries | undefined {
   const sampleCount = series.samples.length;
   if (sampleCount === 0) return undefined; // nothing to send and nothing lost
@@ -105,40 +136,58 @@ function prepareOne(series: Series, drops: DropCounter): PreparedSeries | undefi
     drops.add(reasonMissingName, sampleCount);
     return undefined;
   }
-  const pairs: Array<[string, string]> = [];
+  const names: string[] = [];
+  const values: string[] = [];
+  let anyUpper = false;
   for (const rawKey in labels) {
     const value = labels[rawKey];
     if (value === undefined || value === '') continue;
-    const name = rawKey === '__name__' ? rawKey : sanitizeLabelName(rawKey);
-    pairs.push([name, rawKey === '__name__' ? sanitizeMetricName(value) : value]);
+    const info = labelNameInfo(rawKey);
+    const v = rawKey === '__name__' ? metricName(value) : value;
+    // Insertion sort into the parallel arrays: label sets are small.
+    let i = names.length;
+    names.push(info.name);
+    values.push(v);
+    while (i > 0 && names[i - 1]! > info.name) {
+      names[i] = names[i - 1]!;
+      values[i] = values[i - 1]!;
+      i--;
+    }
+    names[i] = info.name;
+    values[i] = v;
+    if (info.hasUpper) anyUpper = true;
   }
-  if (pairs.length > azureLimits.maxLabels) {
+  if (names.length > azureLimits.maxLabels) {
     drops.add(reasonTooManyLabels, sampleCount);
     return undefined;
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const names: string[] = new Array<string>(pairs.length);
-  const values: string[] = new Array<string>(pairs.length);
-  const folded = new Set<string>();
-  for (let i = 0; i < pairs.length; i++) {
-    const [name, value] = pairs[i]!;
-    if (name.length > azureLimits.maxNameLength || (name === '__name__' && value.length > azureLimits.maxNameLength)) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name.length > azureLimits.maxNameLength || (name === '__name__' && values[i]!.length > azureLimits.maxNameLength)) {
       drops.add(reasonLabelNameTooLong, sampleCount);
       return undefined;
     }
-    if (value.length > azureLimits.maxValueLength) {
+    if (values[i]!.length > azureLimits.maxValueLength) {
       drops.add(reasonLabelValueTooLong, sampleCount);
       return undefined;
     }
-    // Exact repeats (after sanitising) and names differing only in case (Azure is case-insensitive) collide.
-    const lower = name.toLowerCase();
-    if (folded.has(lower)) {
+    // Exact repeats (after sanitising) are adjacent once sorted.
+    if (i > 0 && names[i - 1] === name) {
       drops.add(reasonDuplicateLabel, sampleCount);
       return undefined;
     }
-    folded.add(lower);
-    names[i] = name;
-    values[i] = value;
+  }
+  // Names differing only in case collide in Azure Monitor, which is case-insensitive.
+  if (anyUpper) {
+    const folded = names.map((n) => n.toLowerCase());
+    for (let i = 0; i < folded.length; i++) {
+      for (let j = i + 1; j < folded.length; j++) {
+        if (folded[i] === folded[j]) {
+          drops.add(reasonDuplicateLabel, sampleCount);
+          return undefined;
+        }
+      }
+    }
   }
   const samples = orderedSamples(series.samples, drops);
   return samples.length ? { names, values, samples } : undefined;
