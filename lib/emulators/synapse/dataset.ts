@@ -1,0 +1,203 @@
+/**
+ * The Synapse emulator's data: workspaces, their Spark applications (as the monitoring API lists them) and each
+ * running application's executors (as Spark's status store holds them). Plain JSON, so `--synapse-data FILE` can
+ * supply one; tests compute expected values from the same objects.
+ */
+
+export interface SparkExecutor {
+  id: string; // "driver", "1", "2", ...
+  hostPort: string;
+  isActive: boolean;
+  addTimeMs: number;
+  rddBlocks: number;
+  memoryUsed: number;
+  diskUsed: number;
+  totalCores: number;
+  maxTasks: number;
+  activeTasks: number;
+  failedTasks: number;
+  completedTasks: number;
+  totalTasks: number;
+  totalDurationMs: number;
+  totalGCTimeMs: number;
+  totalInputBytes: number;
+  totalShuffleRead: number;
+  totalShuffleWrite: number;
+  maxMemory: number;
+  memoryMetrics: { usedOnHeapStorageMemory: number; usedOffHeapStorageMemory: number; totalOnHeapStorageMemory: number; totalOffHeapStorageMemory: number };
+  /** Spark's ExecutorMetricType names → peak values (bytes; GC times in ms). */
+  peakMemoryMetrics: Record<string, number>;
+}
+
+export interface SparkApp {
+  pool: string;
+  livyId: string;
+  /** null while queued. */
+  appId: string | null;
+  /** The monitoring API's job name (Livy name). */
+  name: string;
+  /** Spark's own application name (the `application_name` label). */
+  sparkAppName: string;
+  jobType: 'Spark session' | 'Batch job';
+  /** Monitoring API state: InProgress, Submitting, Queued, Succeeded, Failure, Cancelled. */
+  state: string;
+  submitter: string;
+  submitTimeMs: number;
+  startTimeMs?: number;
+  endTimeMs?: number;
+  executors: SparkExecutor[];
+}
+
+export interface SynapseWorkspaceData {
+  name: string;
+  apps: SparkApp[];
+}
+
+export interface SynapseDataset {
+  sparkVersion: string;
+  workspaces: SynapseWorkspaceData[];
+}
+
+export const PEAK_MEMORY_METRICS = [
+  'JVMHeapMemory', 'JVMOffHeapMemory', 'OnHeapExecutionMemory', 'OffHeapExecutionMemory', 'OnHeapStorageMemory',
+  'OffHeapStorageMemory', 'OnHeapUnifiedMemory', 'OffHeapUnifiedMemory', 'DirectPoolMemory', 'MappedPoolMemory',
+  'ProcessTreeJVMVMemory', 'ProcessTreeJVMRSSMemory', 'ProcessTreePythonVMemory', 'ProcessTreePythonRSSMemory',
+  'ProcessTreeOtherVMemory', 'ProcessTreeOtherRSSMemory',
+] as const;
+export const PEAK_GC_METRICS = ['MinorGCCount', 'MinorGCTime', 'MajorGCCount', 'MajorGCTime'] as const;
+
+/** A small deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function makeExecutor(id: string, addTimeMs: number, rand: () => number): SparkExecutor {
+  const int = (max: number) => Math.floor(rand() * max);
+  const maxMemory = 2 ** 30 * (2 + int(6));
+  const completed = int(5000);
+  const failed = int(20);
+  const active = int(4);
+  const peak: Record<string, number> = {};
+  for (const m of PEAK_MEMORY_METRICS) peak[m] = int(4 * 2 ** 30);
+  peak.MinorGCCount = int(500);
+  peak.MinorGCTime = int(60_000);
+  peak.MajorGCCount = int(20);
+  peak.MajorGCTime = int(30_000);
+  return {
+    id,
+    hostPort: `vm-${(id === 'driver' ? 0 : Number(id)).toString(16).padStart(4, '0')}.internal.cloudapp.net:${40000 + int(20000)}`,
+    isActive: true,
+    addTimeMs,
+    rddBlocks: int(200),
+    memoryUsed: int(maxMemory / 2),
+    diskUsed: int(2 ** 28),
+    totalCores: id === 'driver' ? 0 : 4 * (1 + int(2)),
+    maxTasks: id === 'driver' ? 0 : 4 * (1 + int(2)),
+    activeTasks: active,
+    failedTasks: failed,
+    completedTasks: completed,
+    totalTasks: completed + failed + active,
+    totalDurationMs: int(50_000_000),
+    totalGCTimeMs: int(600_000),
+    totalInputBytes: int(2 ** 34),
+    totalShuffleRead: int(2 ** 32),
+    totalShuffleWrite: int(2 ** 32),
+    maxMemory,
+    memoryMetrics: {
+      usedOnHeapStorageMemory: int(maxMemory / 4),
+      usedOffHeapStorageMemory: 0,
+      totalOnHeapStorageMemory: Math.floor(maxMemory / 2),
+      totalOffHeapStorageMemory: 0,
+    },
+    peakMemoryMetrics: peak,
+  };
+}
+
+let yarnSeq = 0;
+function appId(clusterStartMs: number): string {
+  yarnSeq += 1;
+  return `application_${clusterStartMs}_${String(yarnSeq).padStart(4, '0')}`;
+}
+
+/**
+ * Two workspaces, several pools, dozens of applications: running sessions and batch jobs with executors, queued
+ * jobs without an application id, jobs that ended (some minutes ago), a Data Flow debug session on the reserved pool,
+ * livy id "0" on several pools.
+ */
+export function builtinSynapseDataset(nowMs: number, seed = 7): SynapseDataset {
+  const rand = prng(seed);
+  yarnSeq = 0;
+  const cluster = nowMs - 6 * 3600_000;
+  const workspaces: SynapseWorkspaceData[] = [
+    { name: 'contoso', apps: [] },
+    { name: 'fabrikam', apps: [] },
+  ];
+  const pools: Record<string, string[]> = { contoso: ['analytics', 'etl'], fabrikam: ['mlpool', 'adhoc'] };
+  for (const ws of workspaces) {
+    for (const pool of pools[ws.name]!) {
+      let livy = 0;
+      const add = (state: string, jobType: SparkApp['jobType'], executors: number, opts: { ageMs: number; endedAgoMs?: number; queued?: boolean }) => {
+        const submit = nowMs - opts.ageMs;
+        const start = opts.queued ? undefined : submit + 20_000 + Math.floor(rand() * 60_000);
+        const id = opts.queued ? null : appId(cluster);
+        const livyId = String(livy++);
+        const name = jobType === 'Spark session' ? `Synapse_NBS_${pool}_${Math.floor(submit / 1000)}` : `SparkJobDefinition_${pool}_${livyId}_submit`;
+        const app: SparkApp = {
+          pool, livyId, appId: id, name, sparkAppName: `${jobType === 'Spark session' ? 'notebook' : 'job'}_${pool}_${submit}`,
+          jobType, state, submitter: 'analyst@contoso.com', submitTimeMs: submit,
+          ...(start !== undefined ? { startTimeMs: start } : {}),
+          ...(opts.endedAgoMs !== undefined ? { endTimeMs: nowMs - opts.endedAgoMs } : {}),
+          executors: [],
+        };
+        if (state === 'InProgress' && start !== undefined) {
+          app.executors.push(makeExecutor('driver', start, rand));
+          for (let e = 1; e <= executors; e++) app.executors.push(makeExecutor(String(e), start + 5000 * e, rand));
+        }
+        ws.apps.push(app);
+      };
+      add('InProgress', 'Spark session', 2 + Math.floor(rand() * 4), { ageMs: 3600_000 });
+      add('InProgress', 'Batch job', 2 + Math.floor(rand() * 6), { ageMs: 900_000 });
+      add('InProgress', 'Batch job', 3, { ageMs: 300_000 });
+      add('Submitting', 'Batch job', 0, { ageMs: 30_000, queued: true });
+      add('Succeeded', 'Batch job', 0, { ageMs: 240_000, endedAgoMs: 120_000 });
+      add('Failure', 'Batch job', 0, { ageMs: 100_000, endedAgoMs: 80_000 });
+      add('Cancelled', 'Spark session', 0, { ageMs: 86_400_000, endedAgoMs: 80_000_000 });
+      add('Succeeded', 'Batch job', 0, { ageMs: 7_200_000, endedAgoMs: 5_000_000 });
+    }
+  }
+  // A Data Flow debug session runs on the reserved pool: never a scrape target.
+  const debugStart = nowMs - 600_000;
+  workspaces[0]!.apps.push({
+    pool: 'systemreservedpool-dataflow', livyId: '0', appId: appId(cluster), name: 'Dataflow_debug_10ed2bd4', sparkAppName: 'dataflow_debug',
+    jobType: 'Spark session', state: 'InProgress', submitter: 'ee20d9e7-0000-0000-0000-000000000000', submitTimeMs: debugStart, startTimeMs: debugStart + 1000,
+    executors: [makeExecutor('driver', debugStart, rand)],
+  });
+  return { sparkVersion: '3.4.1.5.3-110954287', workspaces };
+}
+
+/** One workspace with `apps` running applications of `executorsPerApp` executors each (benchmarks). */
+export function syntheticLoadDataset(options: { apps: number; executorsPerApp: number; nowMs?: number; seed?: number }): SynapseDataset {
+  const nowMs = options.nowMs ?? Date.now();
+  const rand = prng(options.seed ?? 11);
+  yarnSeq = 0;
+  const apps: SparkApp[] = [];
+  for (let i = 0; i < options.apps; i++) {
+    const pool = `pool${i % 8}`;
+    const start = nowMs - 60_000 * (1 + (i % 50));
+    const app: SparkApp = {
+      pool, livyId: String(i), appId: appId(nowMs - 86_400_000), name: `SparkJobDefinition_load_${i}_submit`, sparkAppName: `load_${i}`,
+      jobType: 'Batch job', state: 'InProgress', submitter: 'load@contoso.com', submitTimeMs: start - 30_000, startTimeMs: start, executors: [],
+    };
+    app.executors.push(makeExecutor('driver', start, rand));
+    for (let e = 1; e < options.executorsPerApp; e++) app.executors.push(makeExecutor(String(e), start + e * 1000, rand));
+    apps.push(app);
+  }
+  return { sparkVersion: '3.4.1', workspaces: [{ name: 'loadtest', apps }] };
+}
