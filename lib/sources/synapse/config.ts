@@ -12,6 +12,14 @@ export interface SynapseConfig {
   workspaces: SynapseWorkspace[];
   /** Requests in flight per workspace. */
   concurrency: number;
+  /** Timeout of one HTTP request. */
+  requestTimeoutMs: number;
+  /** After this, no new request starts; what was collected is returned. */
+  cycleBudgetMs: number;
+  /** Monitoring-list pages read at most per discovery. */
+  maxPages: number;
+  /** api-version of the monitoring API and the Livy path. */
+  apiVersion: string;
 }
 
 /** `SYNAPSE_WORKSPACES`: names or endpoint URLs, comma-separated. */
@@ -31,5 +39,12 @@ export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
     }
   }
   if (workspaces.length === 0) throw new ConfigError('SYNAPSE_WORKSPACES', 'SYNAPSE_WORKSPACES lists no workspace');
-  return { workspaces, concurrency: env.positiveInt('SYNAPSE_CONCURRENCY', 16) };
+  return {
+    workspaces,
+    concurrency: env.positiveInt('SYNAPSE_CONCURRENCY', 16),
+    requestTimeoutMs: env.positiveInt('SYNAPSE_REQUEST_TIMEOUT_MS', 15_000),
+    cycleBudgetMs: env.positiveInt('SYNAPSE_CYCLE_BUDGET_MS', 120_000),
+    maxPages: env.positiveInt('SYNAPSE_MAX_PAGES', 20),
+    apiVersion: env.string('SYNAPSE_API_VERSION') ?? '2019-11-01-preview',
+  };
 }

@@ -1,0 +1,108 @@
+import type { SynapseConfig, SynapseWorkspace } from './config';
+import { getText, SynapseHttpError, type GetOptions } from './http';
+
+/** One Spark application as the monitoring API lists it, validated. */
+export interface SparkJob {
+  pool: string;
+  livyId: string;
+  /** null while queued. */
+  appId: string | null;
+  name: string;
+  state: string;
+  jobType: string;
+  submitTimeMs?: number;
+  endTimeMs?: number;
+  queuedSeconds?: number;
+  runningSeconds?: number;
+  totalSeconds?: number;
+}
+
+export const RUNNING_FILTER = "(state eq 'submitting') or (state eq 'inprogress')";
+
+/**
+ * Lists applications page by page (`skip`) until `nJobs` is covered or the page cap is reached, de-duplicated by
+ * (pool, livy id). Rows that cannot be read are skipped and counted.
+ */
+export async function listSparkJobs(ws: SynapseWorkspace, filter: string, config: SynapseConfig, http: GetOptions): Promise<{ jobs: SparkJob[]; badRows: number; truncated: boolean }> {
+  const byKey = new Map<string, SparkJob>();
+  let badRows = 0;
+  let skip = 0;
+  for (let page = 0; page < config.maxPages; page++) {
+    const url = `${ws.endpoint}/monitoring/workloadTypes/spark/applications?api-version=${encodeURIComponent(config.apiVersion)}&skip=${skip}&filter=${encodeURIComponent(filter)}`;
+    const text = await getText(url, http);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new SynapseHttpError(200, 'the monitoring API answered a body that is not JSON');
+    }
+    if (typeof body !== 'object' || body === null) throw new SynapseHttpError(200, 'the monitoring API answered an unexpected shape');
+    const { nJobs, sparkJobs } = body as { nJobs?: unknown; sparkJobs?: unknown };
+    const rows = Array.isArray(sparkJobs) ? (sparkJobs as unknown[]) : [];
+    for (const row of rows) {
+      const job = toSparkJob(row);
+      if (job === undefined) badRows++;
+      else byKey.set(`${job.pool}\u0000${job.livyId}`, job);
+    }
+    skip += rows.length;
+    const total = typeof nJobs === 'number' ? nJobs : 0;
+    if (rows.length === 0 || skip >= total) return { jobs: [...byKey.values()], badRows, truncated: false };
+  }
+  return { jobs: [...byKey.values()], badRows, truncated: true };
+}
+
+function toSparkJob(row: unknown): SparkJob | undefined {
+  if (typeof row !== 'object' || row === null) return undefined;
+  const r = row as Record<string, unknown>;
+  const pool = str(r.sparkPoolName) ?? str(r.compute);
+  const livyId = typeof r.livyId === 'number' && Number.isFinite(r.livyId) ? String(r.livyId) : str(r.livyId);
+  if (pool === undefined || livyId === undefined) return undefined;
+  const appId = str(r.sparkApplicationId) ?? null;
+  const submitTimeMs = time(r.submitTime);
+  const endTimeMs = time(r.endTime);
+  const queuedSeconds = humanDurationSeconds(r.queuedDuration);
+  const runningSeconds = humanDurationSeconds(r.runningDuration);
+  const totalSeconds = humanDurationSeconds(r.totalDuration);
+  return {
+    pool,
+    livyId,
+    appId,
+    name: str(r.name) ?? '',
+    state: (str(r.state) ?? 'unknown').toLowerCase(),
+    jobType: str(r.jobType) ?? 'unknown',
+    ...(submitTimeMs !== undefined ? { submitTimeMs } : {}),
+    ...(endTimeMs !== undefined ? { endTimeMs } : {}),
+    ...(queuedSeconds !== undefined ? { queuedSeconds } : {}),
+    ...(runningSeconds !== undefined ? { runningSeconds } : {}),
+    ...(totalSeconds !== undefined ? { totalSeconds } : {}),
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+function time(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** "1h 4m", "3m 0s", "12s", "2d 3h", "1356h 29m" → seconds. */
+export function humanDurationSeconds(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const parts = v.trim().split(/\s+/);
+  const units: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  for (const p of parts) {
+    const m = /^(\d+(?:\.\d+)?)(ms|d|h|m|s)$/.exec(p);
+    if (!m) return undefined;
+    total += Number(m[1]) * units[m[2]!]!;
+  }
+  return parts.length ? total : undefined;
+}
+
+/** Applications worth a scrape (from the running list): with a Spark application id, not on a system-reserved pool. */
+export function isScrapeTarget(job: SparkJob): boolean {
+  return job.appId !== null && !job.pool.toLowerCase().startsWith('systemreservedpool-');
+}

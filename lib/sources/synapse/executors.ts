@@ -1,0 +1,83 @@
+import type { MetricMetadata, Series } from '../../series';
+import type { SynapseConfig, SynapseWorkspace } from './config';
+import { appLabels } from './connector-series';
+import type { SparkJob } from './discover';
+import { parseExecutorsJson } from './executors-json';
+import { getText, SynapseHttpError, type GetOptions } from './http';
+import type { Limiter } from './limiter';
+import { parsePrometheusText, type TextSample } from './prometheus-text';
+
+export interface AppScrape {
+  up: boolean;
+  /** The application was gone (404) by the time it was scraped: neither up nor down. */
+  ended: boolean;
+  series: Series[];
+  metadata: MetricMetadata[];
+  error?: string;
+}
+
+/** Spark's labels the connector keeps; the target's own labels win for the rest. */
+const TARGET_LABELS = new Set(['job', 'instance', 'workspace_name', 'spark_pool_name', 'livy_id', 'application_id', 'name']);
+
+/**
+ * One application's executors: the Prometheus text, plus `/executors` JSON for what the text lacks
+ * (isActive, addTime) and as the whole source when the text comes back empty.
+ */
+export async function scrapeApplication(
+  ws: SynapseWorkspace,
+  job: SparkJob,
+  config: SynapseConfig,
+  http: GetOptions,
+  limiter: Limiter,
+  base: Record<string, string>,
+  nowMs: number,
+): Promise<AppScrape> {
+  const prefix = `${ws.endpoint}/livyApi/versions/${encodeURIComponent(config.apiVersion)}/sparkpools/${encodeURIComponent(job.pool)}/sessions/${encodeURIComponent(job.livyId)}/applications/${encodeURIComponent(job.appId!)}`;
+  const [text, json] = await Promise.allSettled([
+    limiter.run(() => getText(`${prefix}/metrics/executors/prometheus?format=html`, http)),
+    limiter.run(() => getText(`${prefix}/executors`, http)),
+  ]);
+  const gone = (r: PromiseSettledResult<string>) => r.status === 'rejected' && r.reason instanceof SynapseHttpError && r.reason.status === 404;
+  if (gone(text) && (gone(json) || json.status === 'rejected')) return { up: false, ended: true, series: [], metadata: [] };
+
+  let samples: TextSample[] = [];
+  let error: string | undefined;
+  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, undefined) : undefined;
+  if (text.status === 'fulfilled' && text.value.trim() !== '') {
+    const parsed = parsePrometheusText(text.value);
+    if (parsed.samples.length === 0) {
+      error = `executor metrics text could not be read (${parsed.badLines} malformed lines)`;
+    } else {
+      samples = parsed.samples;
+      // What the text lacks, from the JSON.
+      const appName = samples.find((s) => s.labels.application_name)?.labels.application_name;
+      for (const s of fromJson?.samples ?? []) {
+        if (s.name === 'metrics_executor_isActive' || s.name === 'metrics_executor_addTime_seconds') {
+          samples.push(appName ? { ...s, labels: { ...s.labels, application_name: appName } } : s);
+        }
+      }
+    }
+  } else if (fromJson) {
+    samples = fromJson.samples; // the text endpoint answered empty (or failed): JSON carries the same numbers
+  } else {
+    error = text.status === 'rejected' ? errorText(text.reason) : 'executor metrics text was empty and /executors could not be read';
+  }
+  if (error !== undefined) return { up: false, ended: false, series: [], metadata: [], error };
+
+  const target = appLabels(base, job);
+  const series: Series[] = [];
+  const families = new Map<string, MetricMetadata>();
+  for (const s of samples) {
+    const name = s.name.startsWith('metrics_') ? `spark_${s.name.slice(8)}` : s.name;
+    const labels: Record<string, string> = { __name__: name };
+    for (const [k, v] of Object.entries(s.labels)) if (!TARGET_LABELS.has(k)) labels[k] = v;
+    Object.assign(labels, target);
+    series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
+    if (!families.has(name)) families.set(name, { name, type: name.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${s.name}, as Spark's /metrics/executors/prometheus reports it.` });
+  }
+  return { up: true, ended: false, series, metadata: [...families.values()] };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
