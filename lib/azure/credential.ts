@@ -1,48 +1,104 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 
 /**
- * Microsoft Entra credentials. In Azure this is the managed identity (AZURE_CLIENT_ID selects a user-assigned one);
- * on a laptop, whatever DefaultAzureCredential finds (environment service principal, Azure CLI, ...).
- * @azure/identity reads IDENTITY_ENDPOINT / IDENTITY_HEADER (App Service protocol) and the AZURE_* variables from the
- * process environment itself; `env` only supplies the client id explicitly.
+ * Microsoft Entra credentials and the in-memory token cache every Azure caller shares.
+ *
+ * In Azure this is the Function App's managed identity (AZURE_CLIENT_ID selects a user-assigned one); on a laptop,
+ * whatever DefaultAzureCredential finds (environment service principal, Azure CLI, ...).
+ *
+ * How the REAL @azure/identity 4.14 / @azure/msal-node 7.2 reach a managed-identity endpoint (read from their
+ * sources; the tests in test/azure/ exercise each point against lib/emulators/identity.ts):
+ * - IDENTITY_ENDPOINT and IDENTITY_HEADER (the App Service protocol) are read from `process.env` by msal-node, never
+ *   from options. ManagedIdentityCredential's constructor reads them only to log which source it will use (and to
+ *   refuse user-assigned ids on Cloud Shell / Service Fabric); the endpoint that requests actually go to is chosen at
+ *   the FIRST token request in the process and kept in a static (`ManagedIdentityClient.identitySource`) for the life
+ *   of the process. So: set both variables before the first getToken anywhere in the process, and never point them
+ *   elsewhere later in the same process (a second emulator on another port is silently ignored).
+ * - Without those variables the source is IMDS, and DefaultAzureCredential (sendProbeRequest) probes
+ *   169.254.169.254: tests must always set IDENTITY_ENDPOINT first so that no traffic leaves loopback.
+ * - `http://` endpoints are accepted: ManagedIdentityCredential forces `allowInsecureConnection` on its HTTP pipeline,
+ *   and msal only checks that the variable parses as a URL. `http://127.0.0.1:<port>/msi/token` works.
+ * - Request: GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=<scope without /.default>[&client_id=<id>],
+ *   header `X-IDENTITY-HEADER: <IDENTITY_HEADER>`. Response fields used: access_token, expires_on (Unix seconds as a
+ *   string or number, or ISO 8601), token_type, resource. When expires_on is more than 2 h away msal also sets
+ *   refreshAfterTimestamp to half the lifetime.
+ * - msal keeps its own token cache, also static and process-wide, shared by every ManagedIdentityCredential: it
+ *   serves a token until 5 min before expiry. Tests therefore use a distinct scope per test.
+ * - Retries: the credential's pipeline retries 5xx (not 501/505), 408 and 429 (3 times, jittered exponential backoff
+ *   from ~1 s; a single 500 costs ~0.6 s) and 404/410 (up to 5 times, from 800 ms); a 401/400 fails at once with
+ *   CredentialUnavailableError "ManagedIdentityCredential: Authentication failed. Message <error>: ... Description:
+ *   <error_description>". Inside DefaultAzureCredential that failure makes
+ *   the chain try the developer credentials and end with AggregateAuthenticationError listing every attempt.
  */
 export function createAzureCredential(env: Readonly<Record<string, string | undefined>>): TokenCredential {
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
 }
 
-/** A bearer token for one scope, from memory while it has more than `refreshBeforeMs` left. */
+/** A bearer token for one scope, served from memory while it has more than `refreshBeforeMs` left. */
 export interface AccessTokenSource {
   getToken(signal?: AbortSignal): Promise<string>;
 }
 
+export interface CachedTokenSourceOptions {
+  /** Refresh this long before `expiresOnTimestamp`. Default 5 min. */
+  refreshBeforeMs?: number;
+  /** Clock in epoch ms (tests). Default Date.now. */
+  now?: () => number;
+}
+
+const DEFAULT_REFRESH_BEFORE_MS = 5 * 60_000;
+
 /**
- * Caches the token in memory until 5 minutes before it expires; concurrent callers share one request.
- * The token is never logged or written anywhere.
+ * Caches the token in memory until `refreshBeforeMs` before it expires; concurrent callers share one request.
+ * A caller's abort signal ends only that caller's wait, never the shared request. When a refresh fails while the
+ * cached token is still unexpired, the cached token is returned. The token is never logged or written anywhere, and
+ * errors never contain it.
  */
-export function cachedTokenSource(
-  credential: TokenCredential,
-  scope: string,
-  options: { refreshBeforeMs?: number; now?: () => number } = {},
-): AccessTokenSource {
-  const refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60_000;
+export function cachedTokenSource(credential: TokenCredential, scope: string, options: CachedTokenSourceOptions = {}): AccessTokenSource {
+  const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
   const now = options.now ?? Date.now;
   let cached: { token: string; expiresOnMs: number } | undefined;
   let inflight: Promise<string> | undefined;
+
+  const fetchToken = async (): Promise<string> => {
+    try {
+      const token = await credential.getToken(scope);
+      if (!token) throw new Error(`no Microsoft Entra token for scope ${scope}`);
+      cached = { token: token.token, expiresOnMs: token.expiresOnTimestamp };
+      return token.token;
+    } catch (err) {
+      // Still valid, just inside the refresh window: keep using it and try again on the next call.
+      if (cached && cached.expiresOnMs > now()) return cached.token;
+      throw err;
+    } finally {
+      inflight = undefined;
+    }
+  };
+
   return {
-    async getToken(signal) {
-      if (cached && cached.expiresOnMs - refreshBeforeMs > now()) return cached.token;
-      inflight ??= (async () => {
-        try {
-          const token = await credential.getToken(scope, { abortSignal: signal });
-          if (!token) throw new Error(`no Microsoft Entra token for ${scope}`);
-          cached = { token: token.token, expiresOnMs: token.expiresOnTimestamp };
-          return token.token;
-        } finally {
-          inflight = undefined;
-        }
-      })();
-      return inflight;
+    getToken(signal) {
+      if (cached && cached.expiresOnMs - refreshBeforeMs > now()) return Promise.resolve(cached.token);
+      inflight ??= fetchToken();
+      return signal ? abortable(inflight, signal) : inflight;
     },
   };
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
