@@ -87,8 +87,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const targets: TargetSummary[] = [];
   for (const result of results) {
     const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs);
-    collected.push(...series, ...markers);
-    if (result.metadata) metadata.push(...result.metadata);
+    for (const s of series) collected.push(s);
+    for (const s of markers) collected.push(s);
+    for (const m of result.metadata ?? []) metadata.push(m);
     targets.push({
       source: result.source,
       target: result.target,

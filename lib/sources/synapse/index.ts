@@ -112,8 +112,8 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
     if (result.ended) continue; // gone between discovery and scrape
     series.push(...runningAppSeries(base, job, nowMs));
     series.push({ labels: { __name__: 'up', ...appLabels(base, job) }, samples: [{ value: result.up ? 1 : 0, timestampMs: nowMs }] });
-    series.push(...result.series);
-    metadata.push(...result.metadata);
+    for (const s of result.series) series.push(s); // thousands per application: no spread into call arguments
+    for (const m of result.metadata) metadata.push(m);
     if (!result.up) {
       down++;
       log.warn('synapse application down', { workspace: ws.name, application_id: job.appId, error: result.error });
