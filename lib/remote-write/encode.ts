@@ -4,15 +4,21 @@ import type { PreparedSeries } from './labels';
 /**
  * Prometheus remote-write 1.0 `WriteRequest` encoder: the only file that knows the protobuf field numbers.
  *
- *   WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
- *   TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
- *   Label        { string name = 1; string value = 2; }
- *   Sample       { double value = 1; int64 timestamp = 2; }          // timestamp in milliseconds
+ *   WriteRequest   { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+ *   TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; }
+ *   Label          { string name = 1; string value = 2; }
+ *   Sample         { double value = 1; int64 timestamp = 2; }          // timestamp in milliseconds
  *   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  *
- * A sizes pass, then a write pass into one buffer that is reused across calls. Label strings are UTF-8 encoded once
- * and cached (bounded). Proto3 scalar fields equal to their default (value +0, timestamp 0) are left out, as Go's
- * encoder does. Stale markers are written from a constant 8-byte pattern, never through a JS number.
+ * Output is canonical (what protobufjs and Go's encoder write): minimal varints, fields in number order, proto3
+ * scalar defaults (value +0, timestamp 0, empty strings, type UNKNOWN) left out.
+ *
+ * How it stays fast: one pass writes straight into ONE buffer that is reused across calls (grown when needed). Each
+ * length prefix is reserved from the size the message has if its strings are ASCII (label names always are, after
+ * hygiene); strings are copied character by character while checking that guess, and the rare non-ASCII string
+ * falls back to TextEncoder with the prefix rewritten and the bytes moved (copyWithin). No per-series or
+ * per-sample allocation, no string cache to bound. Doubles go through a DataView; stale markers are written from the
+ * constant 8-byte pattern, never through a JS number (which would quiet the signalling NaN).
  */
 
 const TAG_TIMESERIES = (1 << 3) | 2;
@@ -29,18 +35,24 @@ const TAG_META_HELP = (4 << 3) | 2;
 const TAG_META_UNIT = (5 << 3) | 2;
 
 /** Little-endian bytes of the Prometheus stale NaN 0x7ff0000000000002. */
-export const STALE_NAN_BYTES: readonly number[] = [0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f];
+export const STALE_NAN_BYTES: readonly number[] = Object.freeze([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
-const metricTypeNumbers: Record<MetricType, number> = { unknown: 0, counter: 1, gauge: 2, histogram: 3, summary: 5, info: 6, stateset: 7 };
+/** MetricMetadata.MetricType numbers (GAUGEHISTOGRAM = 4 has no counterpart in lib/series.ts). */
+export const metricTypeNumbers: Readonly<Record<MetricType, number>> = { unknown: 0, counter: 1, gauge: 2, histogram: 3, summary: 5, info: 6, stateset: 7 };
 
 const textEncoder = new TextEncoder();
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
+const TWO_POW_32 = 2 ** 32;
 
+/** Bytes a non-negative integer (< 2^53) takes as a varint; negative int64 values always take 10. */
 export function varintLength(v: number): number {
   if (v < 0) return 10;
-  let n = 1;
-  while (v >= 128) {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 5;
+  v = Math.floor(v / 0x800000000);
+  while (v > 0) {
     v = Math.floor(v / 128);
     n++;
   }
@@ -50,150 +62,196 @@ export function varintLength(v: number): number {
 export class WriteRequestEncoder {
   private buf = new Uint8Array(1 << 16);
   private view = new DataView(this.buf.buffer);
-  private sizes = new Int32Array(1024);
-  /** UTF-8 bytes of every label name and value, in write order, filled by the sizes pass. */
-  private refs: Uint8Array[] = [];
-  private readonly cache = new Map<string, Uint8Array>();
-
-  constructor(private readonly maxCachedStrings = 50_000) {}
-
-  private bytes(s: string): Uint8Array {
-    let b = this.cache.get(s);
-    if (b === undefined) {
-      b = textEncoder.encode(s);
-      if (this.cache.size >= this.maxCachedStrings) this.cache.clear();
-      this.cache.set(s, b);
-    }
-    return b;
-  }
 
   /**
-   * Encodes the request and returns a view of the internal buffer: valid until the next call
+   * Encodes the request and returns a view of the internal buffer: valid only until the next call on this encoder
    * (compress or copy it before encoding again).
    */
   encode(series: readonly PreparedSeries[], metadata: readonly MetricMetadata[] = []): Uint8Array {
-    if (this.sizes.length < series.length) this.sizes = new Int32Array(Math.max(series.length, this.sizes.length * 2));
-    const sizes = this.sizes;
-    const refs = this.refs;
-    let r = 0;
-    let total = 0;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i]!;
-      const names = s.names;
-      const values = s.values;
-      let size = 0;
-      for (let j = 0; j < names.length; j++) {
-        const n = this.bytes(names[j]!);
-        const v = this.bytes(values[j]!);
-        refs[r++] = n;
-        refs[r++] = v;
-        const label = 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length;
-        size += 1 + varintLength(label) + label;
-      }
-      const samples = s.samples;
-      for (let k = 0; k < samples.length; k++) {
-        const sample = samples[k]!;
-        const body = sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
-        size += 1 + varintLength(body) + body;
-      }
-      sizes[i] = size;
-      total += 1 + varintLength(size) + size;
-    }
-    const metaBytes = metadata.map((m) => ({ m, name: m.name ? this.bytes(m.name) : EMPTY, help: m.help ? textEncoder.encode(m.help) : EMPTY, unit: m.unit ? this.bytes(m.unit) : EMPTY }));
-    for (const x of metaBytes) {
-      const body = metadataLength(x.m, x.name, x.help, x.unit);
-      total += 1 + varintLength(body) + body;
-    }
-    if (this.buf.length < total) {
-      this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
-      this.view = new DataView(this.buf.buffer);
-    }
-    const buf = this.buf;
-    const view = this.view;
     let pos = 0;
-    r = 0;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i]!;
-      buf[pos++] = TAG_TIMESERIES;
-      pos = putVarint(buf, pos, sizes[i]!);
-      for (let j = 0; j < s.names.length; j++) {
-        const n = refs[r++]!;
-        const v = refs[r++]!;
-        buf[pos++] = TAG_LABELS;
-        pos = putVarint(buf, pos, 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length);
-        buf[pos++] = TAG_NAME;
-        pos = putVarint(buf, pos, n.length);
-        pos = copy(buf, pos, n);
-        buf[pos++] = TAG_VALUE;
-        pos = putVarint(buf, pos, v.length);
-        pos = copy(buf, pos, v);
+    for (let i = 0; i < series.length; i++) pos = this.writeSeries(series[i]!, pos);
+    for (let i = 0; i < metadata.length; i++) pos = this.writeMetadata(metadata[i]!, pos);
+    return this.buf.subarray(0, pos);
+  }
+
+  private ensure(bytes: number): void {
+    if (bytes <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(bytes, this.buf.length * 2));
+    grown.set(this.buf);
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  private writeSeries(s: PreparedSeries, start: number): number {
+    const names = s.names;
+    const values = s.values;
+    const samples = s.samples;
+    // Size if every string is ASCII (exact in the common case), and an upper bound for the buffer.
+    let guess = 0;
+    let chars = 0;
+    for (let j = 0; j < names.length; j++) {
+      const n = names[j]!.length;
+      const v = values[j]!.length;
+      chars += n + v;
+      const label = 2 + varintLength(n) + n + varintLength(v) + v;
+      guess += 1 + varintLength(label) + label;
+    }
+    for (let k = 0; k < samples.length; k++) {
+      const sample = samples[k]!;
+      const body = sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
+      guess += 1 + varintLength(body) + body;
+    }
+    this.ensure(start + 16 + guess + 2 * chars + 8 * names.length);
+    const buf = this.buf;
+    const reserved = varintLength(guess);
+    const bodyStart = start + 1 + reserved;
+    let p = bodyStart;
+    for (let j = 0; j < names.length; j++) p = writeLabel(buf, p, names[j]!, values[j]!);
+    const view = this.view;
+    for (let k = 0; k < samples.length; k++) {
+      const sample = samples[k]!;
+      const value = sample.value;
+      const ts = sample.timestampMs;
+      const stale = sample.stale === true;
+      buf[p++] = TAG_SAMPLES;
+      buf[p++] = sampleBodyLength(value, ts, stale); // at most 9 + 11 bytes: a one-byte varint
+      if (stale) {
+        buf[p] = TAG_SAMPLE_VALUE;
+        buf[p + 1] = 0x02;
+        buf[p + 2] = 0;
+        buf[p + 3] = 0;
+        buf[p + 4] = 0;
+        buf[p + 5] = 0;
+        buf[p + 6] = 0;
+        buf[p + 7] = 0xf0;
+        buf[p + 8] = 0x7f;
+        p += 9;
+      } else if (!isPositiveZero(value)) {
+        buf[p] = TAG_SAMPLE_VALUE;
+        view.setFloat64(p + 1, value, true);
+        p += 9;
       }
-      const samples = s.samples;
-      for (let k = 0; k < samples.length; k++) {
-        const sample = samples[k]!;
-        const stale = sample.stale === true;
-        buf[pos++] = TAG_SAMPLES;
-        pos = putVarint(buf, pos, sampleBodyLength(sample.value, sample.timestampMs, stale));
-        if (stale) {
-          buf[pos++] = TAG_SAMPLE_VALUE;
-          for (let b = 0; b < 8; b++) buf[pos++] = STALE_NAN_BYTES[b]!;
-        } else if (!isPositiveZero(sample.value)) {
-          buf[pos++] = TAG_SAMPLE_VALUE;
-          view.setFloat64(pos, sample.value, true);
-          pos += 8;
-        }
-        if (sample.timestampMs !== 0) {
-          buf[pos++] = TAG_SAMPLE_TIMESTAMP;
-          pos = putVarint(buf, pos, sample.timestampMs);
-        }
+      if (ts !== 0) {
+        buf[p++] = TAG_SAMPLE_TIMESTAMP;
+        p = putVarint(buf, p, ts);
       }
     }
-    refs.length = 0; // release references to strings of this request
-    for (const x of metaBytes) {
-      buf[pos++] = TAG_METADATA;
-      pos = putVarint(buf, pos, metadataLength(x.m, x.name, x.help, x.unit));
-      const type = metricTypeNumbers[x.m.type];
-      if (type !== 0) {
-        buf[pos++] = TAG_META_TYPE;
-        pos = putVarint(buf, pos, type);
-      }
-      pos = putBytes(buf, pos, TAG_META_FAMILY, x.name);
-      pos = putBytes(buf, pos, TAG_META_HELP, x.help);
-      pos = putBytes(buf, pos, TAG_META_UNIT, x.unit);
+    const size = p - bodyStart;
+    buf[start] = TAG_TIMESERIES;
+    const actual = varintLength(size);
+    if (actual !== reserved) {
+      // Non-ASCII labels made the series longer than guessed: move the body behind the longer prefix.
+      buf.copyWithin(start + 1 + actual, bodyStart, p);
+      p += actual - reserved;
     }
-    if (pos !== total) throw new Error(`BUG: WriteRequest size ${total} but wrote ${pos}`);
-    return buf.subarray(0, total);
+    putVarint(buf, start + 1, size);
+    return p;
+  }
+
+  private writeMetadata(m: MetricMetadata, start: number): number {
+    const name = m.name ? textEncoder.encode(m.name) : EMPTY;
+    const help = m.help ? textEncoder.encode(m.help) : EMPTY;
+    const unit = m.unit ? textEncoder.encode(m.unit) : EMPTY;
+    const type = metricTypeNumbers[m.type] ?? 0;
+    const field = (l: number) => (l ? 1 + varintLength(l) + l : 0);
+    const body = (type !== 0 ? 1 + varintLength(type) : 0) + field(name.length) + field(help.length) + field(unit.length);
+    this.ensure(start + 1 + varintLength(body) + body);
+    const buf = this.buf;
+    let p = start;
+    buf[p++] = TAG_METADATA;
+    p = putVarint(buf, p, body);
+    if (type !== 0) {
+      buf[p++] = TAG_META_TYPE;
+      p = putVarint(buf, p, type);
+    }
+    p = putBytes(buf, p, TAG_META_FAMILY, name);
+    p = putBytes(buf, p, TAG_META_HELP, help);
+    return putBytes(buf, p, TAG_META_UNIT, unit);
   }
 }
 
 const EMPTY = new Uint8Array(0);
 
-/** Short label strings copy faster byte by byte than through TypedArray.set's call overhead. */
-function copy(buf: Uint8Array, pos: number, b: Uint8Array): number {
-  const n = b.length;
-  if (n > 32) {
-    buf.set(b, pos);
-    return pos + n;
-  }
-  for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
-  return pos + n;
+/** Writes one `labels` field assuming ASCII strings; redoes it through TextEncoder if that was wrong. */
+function writeLabel(buf: Uint8Array, start: number, name: string, value: string): number {
+  const n = name.length;
+  const v = value.length;
+  let p = start;
+  buf[p++] = TAG_LABELS;
+  p = putVarint(buf, p, 2 + varintLength(n) + n + varintLength(v) + v);
+  buf[p++] = TAG_NAME;
+  p = putVarint(buf, p, n);
+  p = writeAscii(buf, p, name);
+  if (p < 0) return writeLabelUtf8(buf, start, name, value);
+  buf[p++] = TAG_VALUE;
+  p = putVarint(buf, p, v);
+  p = writeAscii(buf, p, value);
+  if (p < 0) return writeLabelUtf8(buf, start, name, value);
+  return p;
 }
 
+/** Copies a string's characters as bytes; -1 at the first non-ASCII one. */
+function writeAscii(buf: Uint8Array, p: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    buf[p + i] = c;
+  }
+  return p + n;
+}
+
+/** The general case. The caller reserved room for 3 bytes per UTF-16 unit, UTF-8's worst case. */
+function writeLabelUtf8(buf: Uint8Array, start: number, name: string, value: string): number {
+  const nb = Buffer.byteLength(name, 'utf8');
+  const vb = Buffer.byteLength(value, 'utf8');
+  let p = start;
+  buf[p++] = TAG_LABELS;
+  p = putVarint(buf, p, 2 + varintLength(nb) + nb + varintLength(vb) + vb);
+  buf[p++] = TAG_NAME;
+  p = putVarint(buf, p, nb);
+  p += textEncoder.encodeInto(name, buf.subarray(p, p + nb)).written;
+  buf[p++] = TAG_VALUE;
+  p = putVarint(buf, p, vb);
+  p += textEncoder.encodeInto(value, buf.subarray(p, p + vb)).written;
+  return p;
+}
+
+/** Varint of an integer; negative values are written as 64-bit two's complement (10 bytes), as int64 requires. */
 function putVarint(buf: Uint8Array, pos: number, v: number): number {
+  if (v >= 0 && v < 0x80000000) {
+    while (v > 0x7f) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    return pos;
+  }
   if (v < 0) {
     let big = BigInt.asUintN(64, BigInt(v));
-    while (big >= 128n) {
-      buf[pos++] = Number(big & 127n) | 128;
+    while (big > 0x7fn) {
+      buf[pos++] = Number(big & 0x7fn) | 0x80;
       big >>= 7n;
     }
     buf[pos++] = Number(big);
     return pos;
   }
-  while (v >= 128) {
-    buf[pos++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
+  // 2^31 <= v < 2^53 (e.g. millisecond timestamps): low 32 bits, then the high part.
+  let lo = v >>> 0;
+  let hi = Math.floor(v / TWO_POW_32);
+  for (let i = 0; i < 4; i++) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
   }
-  buf[pos++] = v;
+  // 28 bits written; the next byte carries lo's top 4 bits and hi's low 3 bits.
+  let rest = lo | ((hi & 0x7) << 4);
+  hi >>>= 3;
+  while (hi > 0) {
+    buf[pos++] = rest | 0x80;
+    rest = hi & 0x7f;
+    hi >>>= 7;
+  }
+  buf[pos++] = rest;
   return pos;
 }
 
@@ -207,17 +265,9 @@ function putBytes(buf: Uint8Array, pos: number, tag: number, b: Uint8Array): num
 }
 
 function isPositiveZero(v: number): boolean {
-  if (v !== 0) return false;
-  scratch[0] = v;
-  return scratchBytes[7] === 0;
+  return v === 0 && 1 / v > 0;
 }
 
 function sampleBodyLength(value: number, timestampMs: number, stale: boolean): number {
   return (stale || !isPositiveZero(value) ? 9 : 0) + (timestampMs !== 0 ? 1 + varintLength(timestampMs) : 0);
-}
-
-function metadataLength(m: MetricMetadata, name: Uint8Array, help: Uint8Array, unit: Uint8Array): number {
-  const type = metricTypeNumbers[m.type];
-  const field = (l: number) => (l ? 1 + varintLength(l) + l : 0);
-  return (type !== 0 ? 1 + varintLength(type) : 0) + field(name.length) + field(help.length) + field(unit.length);
 }

@@ -1,11 +1,22 @@
 import type { Sample, Series } from '../series';
 
 /**
- * Label hygiene before encoding: what remote write 1.0 and Azure Monitor require of a label set.
- * An offending series is dropped and counted with a reason, never silently truncated.
+ * Label hygiene before encoding: what remote write 1.0 and Azure Monitor require of a series.
+ *
+ * - labels sorted by name (byte order), unique, empty values dropped, `__name__` required;
+ * - label names: characters outside `[a-zA-Z0-9_]` become `_`, a leading digit gets a `_` prefix;
+ * - metric names must match `[a-zA-Z_:][a-zA-Z0-9_:]*` (not rewritten: a renamed metric is a different metric);
+ * - Azure limits: at most 63 labels, names ≤ 511 characters, values ≤ 1023, metric name ≤ 511;
+ * - names equal ignoring case (Azure is case-insensitive) are duplicates;
+ * - samples with non-integer or non-finite timestamps are dropped; the rest sorted, a repeated timestamp keeps the
+ *   last sample.
+ * An offending series is DROPPED and counted (series and samples) under a reason constant, never truncated.
  */
 
-/** A series ready to encode: label names sorted and unique, values non-empty, samples in timestamp order. */
+/**
+ * A series ready to encode. `names` is shared by every series with the same label names (never mutate it);
+ * `values[i]` belongs to `names[i]`; `samples` are in strictly increasing timestamp order with integer timestamps.
+ */
 export interface PreparedSeries {
   names: string[];
   values: string[];
@@ -13,14 +24,20 @@ export interface PreparedSeries {
 }
 
 export const reasonMissingName = 'missing_metric_name';
+export const reasonInvalidMetricName = 'invalid_metric_name';
+export const reasonMetricNameTooLong = 'metric_name_too_long';
+export const reasonInvalidLabelName = 'invalid_label_name';
 export const reasonTooManyLabels = 'too_many_labels';
 export const reasonLabelNameTooLong = 'label_name_too_long';
 export const reasonLabelValueTooLong = 'label_value_too_long';
 export const reasonDuplicateLabel = 'duplicate_label_name';
+export const reasonNoSamples = 'no_samples';
 export const reasonBadTimestamp = 'bad_timestamp';
 export const reasonDuplicateTimestamp = 'duplicate_timestamp';
-export const reasonOversize = 'oversize';
 export const reasonDuplicateSeries = 'duplicate_series';
+/** Used by batch.ts / sender.ts: a single sample too large for the byte cap. */
+export const reasonOversize = 'oversize';
+/** Used by sender.ts: samples that would reach the receiver too old to be kept. */
 export const reasonTooOld = 'too_old';
 
 /** Azure Monitor managed Prometheus limits (per series). */
@@ -30,6 +47,7 @@ export const azureLimits = { maxLabels: 63, maxNameLength: 511, maxValueLength: 
 export class DropCounter {
   readonly series: Record<string, number> = {};
   readonly samples: Record<string, number> = {};
+  /** `series` 0 counts samples only (a sample dropped from a series that is kept). */
   add(reason: string, samples: number, series = 1): void {
     if (series) this.series[reason] = (this.series[reason] ?? 0) + series;
     if (samples) this.samples[reason] = (this.samples[reason] ?? 0) + samples;
@@ -39,9 +57,13 @@ export class DropCounter {
     for (const k in this.samples) n += this.samples[k]!;
     return n;
   }
+  get totalSeries(): number {
+    let n = 0;
+    for (const k in this.series) n += this.series[k]!;
+    return n;
+  }
 }
 
-const validName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const validLabelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Replaces characters a label name may not have with `_` (a leading digit gets a `_` prefix). */
@@ -51,41 +73,109 @@ export function sanitizeLabelName(name: string): string {
   return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
 }
 
-/** Same for metric names, which may also hold colons. */
-export function sanitizeMetricName(name: string): string {
-  if (validName.test(name)) return name;
-  const replaced = name.replace(/[^a-zA-Z0-9_:]/g, '_');
-  return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
+/**
+ * What a list of raw label names (in object order) comes to: sanitised names in sorted order, where each came from,
+ * and whether the set is acceptable. Series built by the same code share their key lists, so this is worked out once
+ * per distinct list and looked up afterwards (the last few by identity of the keys, then a bounded Map).
+ */
+interface LabelShape {
+  keys: string[];
+  /** Sanitised names, sorted. */
+  names: string[];
+  /** order[i] = index in `keys` of names[i]. */
+  order: number[];
+  /** Index of `__name__` in `names`. */
+  nameIndex: number;
+  /** '' when fine, else the drop reason. */
+  reason: string;
 }
 
-/** Series fit to send, one at a time: memory stays bounded by what the caller keeps, not by the input size. */
+const RECENT_SHAPES = 8;
+const SHAPE_CACHE_LIMIT = 10_000;
+const recentShapes: LabelShape[] = [];
+let recentNext = 0;
+const shapeCache = new Map<string, LabelShape>();
+
+function labelShape(keys: readonly string[], n: number): LabelShape {
+  for (let r = 0; r < recentShapes.length; r++) {
+    const shape = recentShapes[r]!;
+    const k = shape.keys;
+    if (k.length !== n) continue;
+    let i = 0;
+    while (i < n && k[i] === keys[i]) i++;
+    if (i === n) return shape;
+  }
+  const own = keys.slice(0, n);
+  const id = own.join('\u0000');
+  let shape = shapeCache.get(id);
+  if (shape === undefined) {
+    shape = buildShape(own);
+    if (shapeCache.size >= SHAPE_CACHE_LIMIT) shapeCache.clear();
+    shapeCache.set(id, shape);
+  }
+  recentShapes[recentNext] = shape;
+  recentNext = (recentNext + 1) % RECENT_SHAPES;
+  return shape;
+}
+
+function buildShape(keys: string[]): LabelShape {
+  const sanitized = keys.map((k) => (k === '__name__' ? k : sanitizeLabelName(k)));
+  const order = keys.map((_, i) => i).sort((a, b) => (sanitized[a]! < sanitized[b]! ? -1 : sanitized[a]! > sanitized[b]! ? 1 : 0));
+  const names = order.map((i) => sanitized[i]!);
+  const shape: LabelShape = { keys, names, order, nameIndex: names.indexOf('__name__'), reason: '' };
+  const folded = new Set<string>();
+  if (shape.nameIndex < 0) shape.reason = reasonMissingName;
+  else if (keys.some((k) => k === '')) shape.reason = reasonInvalidLabelName;
+  else if (names.length > azureLimits.maxLabels) shape.reason = reasonTooManyLabels;
+  else if (names.some((k) => k.length > azureLimits.maxNameLength)) shape.reason = reasonLabelNameTooLong;
+  // Exact repeats (e.g. `a-b` and `a_b` once sanitised) and names equal ignoring case (Azure is case-insensitive).
+  else if (names.some((k) => folded.size === folded.add(k.toLowerCase()).size)) shape.reason = reasonDuplicateLabel;
+  return shape;
+}
+
+const validMetricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Metric names repeat endlessly: check each once (bounded; cleared when full). */
+const metricNameVerdicts = new Map<string, string>();
+const METRIC_CACHE_LIMIT = 10_000;
+
+function metricNameVerdict(name: string): string {
+  let verdict = metricNameVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = name.length > azureLimits.maxNameLength ? reasonMetricNameTooLong : validMetricName.test(name) ? '' : reasonInvalidMetricName;
+    if (metricNameVerdicts.size >= METRIC_CACHE_LIMIT) metricNameVerdicts.clear();
+    metricNameVerdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * Series fit to send, one at a time (memory bounded by what the caller keeps). Does NOT look for repeated label
+ * sets across series: that needs memory for every key, so callers merge first (lib/series.ts mergeSeries) or use
+ * prepareSeries.
+ */
 export function* prepareEach(input: Iterable<Series>, drops: DropCounter): Generator<PreparedSeries> {
+  const keys: string[] = [];
+  const values: string[] = [];
   for (const series of input) {
-    const prepared = prepareOne(series, drops);
+    const prepared = prepareOne(series, drops, keys, values);
     if (prepared !== undefined) yield prepared;
   }
 }
 
-/**
- * Validates and normalises series into an array. Series with the same label set (e.g. samples kept from the last
- * run and this run's) are merged into one, in timestamp order.
- */
+/** All series at once, with repeated label sets (after normalisation) dropped: the first wins, the rest are counted. */
 export function prepareSeries(input: readonly Series[], drops: DropCounter): PreparedSeries[] {
   const out: PreparedSeries[] = [];
-  const byKey = new Map<string, PreparedSeries>();
-  let merged: Set<PreparedSeries> | undefined;
+  const seen = new Set<string>();
   for (const prepared of prepareEach(input, drops)) {
     const key = preparedKey(prepared);
-    const first = byKey.get(key);
-    if (first !== undefined) {
-      first.samples = [...first.samples, ...prepared.samples];
-      (merged ??= new Set()).add(first);
+    if (seen.has(key)) {
+      drops.add(reasonDuplicateSeries, prepared.samples.length);
       continue;
     }
-    byKey.set(key, prepared);
+    seen.add(key);
     out.push(prepared);
   }
-  if (merged) for (const s of merged) s.samples = orderedSamples(s.samples, drops);
   return out;
 }
 
@@ -96,111 +186,60 @@ export function preparedKey(s: PreparedSeries): string {
   return key;
 }
 
-interface NameInfo {
-  name: string;
-  hasUpper: boolean;
-}
-
-/** Label and metric names repeat endlessly: validate and fold each once (bounded, cleared when full). */
-const labelNames = new Map<string, NameInfo>();
-const metricNames = new Map<string, string>();
-const NAME_CACHE_LIMIT = 10_000;
-
-function labelNameInfo(raw: string): NameInfo {
-  let info = labelNames.get(raw);
-  if (info === undefined) {
-    const name = raw === '__name__' ? raw : sanitizeLabelName(raw);
-    info = { name, hasUpper: name.toLowerCase() !== name };
-    if (labelNames.size >= NAME_CACHE_LIMIT) labelNames.clear();
-    labelNames.set(raw, info);
-  }
-  return info;
-}
-
-function metricName(raw: string): string {
-  let name = metricNames.get(raw);
-  if (name === undefined) {
-    name = sanitizeMetricName(raw);
-    if (metricNames.size >= NAME_CACHE_LIMIT) metricNames.clear();
-    metricNames.set(raw, name);
-  }
-  return name;
-}
-
-function prepareOne(series: Series, drops: DropCounter): PreparedSeries | undefined {
+function prepareOne(series: Series, drops: DropCounter, keys: string[], values: string[]): PreparedSeries | undefined {
   const sampleCount = series.samples.length;
-  if (sampleCount === 0) return undefined; // nothing to send and nothing lost
+  if (sampleCount === 0) {
+    drops.add(reasonNoSamples, 0);
+    return undefined;
+  }
+  // Collect raw keys and values; labels with empty values are left out.
   const labels = series.labels;
-  const rawName = labels.__name__;
-  if (rawName === undefined || rawName === '') {
-    drops.add(reasonMissingName, sampleCount);
-    return undefined;
-  }
-  const names: string[] = [];
-  const values: string[] = [];
-  let anyUpper = false;
-  for (const rawKey in labels) {
-    const value = labels[rawKey];
+  let n = 0;
+  for (const key in labels) {
+    const value = labels[key];
     if (value === undefined || value === '') continue;
-    const info = labelNameInfo(rawKey);
-    const v = rawKey === '__name__' ? metricName(value) : value;
-    // Insertion sort into the parallel arrays: label sets are small.
-    let i = names.length;
-    names.push(info.name);
-    values.push(v);
-    while (i > 0 && names[i - 1]! > info.name) {
-      names[i] = names[i - 1]!;
-      values[i] = values[i - 1]!;
-      i--;
-    }
-    names[i] = info.name;
-    values[i] = v;
-    if (info.hasUpper) anyUpper = true;
+    keys[n] = key;
+    values[n] = value;
+    n++;
   }
-  if (names.length > azureLimits.maxLabels) {
-    drops.add(reasonTooManyLabels, sampleCount);
+  const shape = labelShape(keys, n);
+  if (shape.reason !== '') {
+    drops.add(shape.reason, sampleCount);
     return undefined;
   }
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (name.length > azureLimits.maxNameLength || (name === '__name__' && values[i]!.length > azureLimits.maxNameLength)) {
-      drops.add(reasonLabelNameTooLong, sampleCount);
-      return undefined;
-    }
-    if (values[i]!.length > azureLimits.maxValueLength) {
+  const order = shape.order;
+  const sorted = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[order[i]!]!;
+    if (v.length > azureLimits.maxValueLength) {
       drops.add(reasonLabelValueTooLong, sampleCount);
       return undefined;
     }
-    // Exact repeats (after sanitising) are adjacent once sorted.
-    if (i > 0 && names[i - 1] === name) {
-      drops.add(reasonDuplicateLabel, sampleCount);
-      return undefined;
-    }
+    sorted[i] = v;
   }
-  // Names differing only in case collide in Azure Monitor, which is case-insensitive.
-  if (anyUpper) {
-    const folded = names.map((n) => n.toLowerCase());
-    for (let i = 0; i < folded.length; i++) {
-      for (let j = i + 1; j < folded.length; j++) {
-        if (folded[i] === folded[j]) {
-          drops.add(reasonDuplicateLabel, sampleCount);
-          return undefined;
-        }
-      }
-    }
+  const verdict = metricNameVerdict(sorted[shape.nameIndex]!);
+  if (verdict !== '') {
+    drops.add(verdict, sampleCount);
+    return undefined;
   }
   const samples = orderedSamples(series.samples, drops);
-  return samples.length ? { names, values, samples } : undefined;
+  if (samples.length === 0) {
+    drops.add(reasonBadTimestamp, 0);
+    return undefined;
+  }
+  return { names: shape.names, values: sorted, samples };
 }
 
 /** Integer, finite timestamps in increasing order; for a repeated timestamp the last sample wins. */
-function orderedSamples(samples: readonly Sample[], drops: DropCounter): Sample[] {
+export function orderedSamples(samples: readonly Sample[], drops: DropCounter): Sample[] {
   let sorted = true;
   let clean = true;
+  let prev = -Infinity;
   for (let i = 0; i < samples.length; i++) {
     const ts = samples[i]!.timestampMs;
     if (!Number.isSafeInteger(ts)) clean = false;
-    if (i > 0 && ts <= samples[i - 1]!.timestampMs) sorted = false;
+    else if (ts <= prev) sorted = false;
+    else prev = ts;
   }
   if (sorted && clean) return samples as Sample[];
   const valid: Sample[] = [];
@@ -208,10 +247,10 @@ function orderedSamples(samples: readonly Sample[], drops: DropCounter): Sample[
     if (Number.isSafeInteger(s.timestampMs)) valid.push(s);
     else drops.add(reasonBadTimestamp, 1, 0);
   }
-  const indexed = valid.map((s, i) => [s, i] as const);
-  indexed.sort((a, b) => a[0].timestampMs - b[0].timestampMs || a[1] - b[1]);
+  // Array.prototype.sort is stable: equal timestamps keep input order, so the last one read is the last kept.
+  valid.sort((a, b) => a.timestampMs - b.timestampMs);
   const out: Sample[] = [];
-  for (const [s] of indexed) {
+  for (const s of valid) {
     if (out.length && out[out.length - 1]!.timestampMs === s.timestampMs) {
       out[out.length - 1] = s;
       drops.add(reasonDuplicateTimestamp, 1, 0);
