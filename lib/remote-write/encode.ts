@@ -13,12 +13,12 @@ import type { PreparedSeries } from './labels';
  * Output is canonical (what protobufjs and Go's encoder write): minimal varints, fields in number order, proto3
  * scalar defaults (value +0, timestamp 0, empty strings, type UNKNOWN) left out.
  *
- * How it stays fast: one pass writes straight into ONE buffer that is reused across calls (grown when needed). Each
- * length prefix is reserved from the size the message has if its strings are ASCII (label names always are, after
- * hygiene); strings are copied character by character while checking that guess, and the rare non-ASCII string
- * falls back to TextEncoder with the prefix rewritten and the bytes moved (copyWithin). No per-series or
- * per-sample allocation, no string cache to bound. Doubles go through a DataView; stale markers are written from the
- * constant 8-byte pattern, never through a JS number (which would quiet the signalling NaN).
+ * How it stays fast: one pass writes straight into ONE buffer that is reused across calls (grown when needed). Whole
+ * encoded `labels` fields come from a bounded cache (label names and most values repeat across series).
+ * Each TimeSeries length prefix is reserved from the size the series has if its strings are ASCII (the usual case,
+ * exact); when non-ASCII strings make it longer, the body is moved behind a longer prefix (copyWithin). No
+ * per-series or per-sample allocation. Doubles go through a DataView; stale markers are written from the constant
+ * 8-byte pattern, never through a JS number (which would quiet the signalling NaN).
  */
 
 const TAG_TIMESERIES = (1 << 3) | 2;
@@ -62,6 +62,57 @@ export function varintLength(v: number): number {
 export class WriteRequestEncoder {
   private buf = new Uint8Array(1 << 16);
   private view = new DataView(this.buf.buffer);
+  /**
+   * Encoded `labels` fields (tag, length, name, value) of the label pairs seen lately. Prepared series with the same
+   * label names share one `names` array, so the cache is keyed by that array, then by position, then by value: one
+   * lookup and one copy per label. Bounded: emptied once it holds `maxCachedLabels` entries.
+   */
+  private byNames = new Map<readonly string[], Array<Map<string, Uint8Array>>>();
+  private cached = 0;
+
+  /** @param maxCachedLabels bound of the label cache; it is emptied when full, so memory stays bounded. */
+  constructor(private readonly maxCachedLabels = 50_000) {}
+
+  private labelCaches(names: readonly string[]): Array<Map<string, Uint8Array>> {
+    let caches = this.byNames.get(names);
+    if (caches === undefined) {
+      if (this.cached >= this.maxCachedLabels || this.byNames.size >= this.maxCachedLabels) {
+        this.byNames = new Map();
+        this.cached = 0;
+      }
+      caches = names.map(() => new Map<string, Uint8Array>());
+      this.byNames.set(names, caches);
+    }
+    return caches;
+  }
+
+  private labelField(cache: Map<string, Uint8Array>, name: string, value: string): Uint8Array {
+    let field = cache.get(value);
+    if (field === undefined) {
+      const n = textEncoder.encode(name);
+      const v = textEncoder.encode(value);
+      const body = 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length;
+      field = new Uint8Array(1 + varintLength(body) + body);
+      let p = 0;
+      field[p++] = TAG_LABELS;
+      p = putVarint(field, p, body);
+      field[p++] = TAG_NAME;
+      p = putVarint(field, p, n.length);
+      field.set(n, p);
+      p += n.length;
+      field[p++] = TAG_VALUE;
+      p = putVarint(field, p, v.length);
+      field.set(v, p);
+      if (this.cached >= this.maxCachedLabels) {
+        // Full: forget everything but keep the structure this series is using.
+        for (const caches of this.byNames.values()) for (const c of caches) c.clear();
+        this.cached = 0;
+      }
+      cache.set(value, field);
+      this.cached++;
+    }
+    return field;
+  }
 
   /**
    * Encodes the request and returns a view of the internal buffer: valid only until the next call on this encoder
@@ -106,7 +157,8 @@ export class WriteRequestEncoder {
     const reserved = varintLength(guess);
     const bodyStart = start + 1 + reserved;
     let p = bodyStart;
-    for (let j = 0; j < names.length; j++) p = writeLabel(buf, p, names[j]!, values[j]!);
+    const caches = this.labelCaches(names);
+    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, this.labelField(caches[j]!, names[j]!, values[j]!));
     const view = this.view;
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
@@ -172,49 +224,12 @@ export class WriteRequestEncoder {
 
 const EMPTY = new Uint8Array(0);
 
-/** Writes one `labels` field assuming ASCII strings; redoes it through TextEncoder if that was wrong. */
-function writeLabel(buf: Uint8Array, start: number, name: string, value: string): number {
-  const n = name.length;
-  const v = value.length;
-  let p = start;
-  buf[p++] = TAG_LABELS;
-  p = putVarint(buf, p, 2 + varintLength(n) + n + varintLength(v) + v);
-  buf[p++] = TAG_NAME;
-  p = putVarint(buf, p, n);
-  p = writeAscii(buf, p, name);
-  if (p < 0) return writeLabelUtf8(buf, start, name, value);
-  buf[p++] = TAG_VALUE;
-  p = putVarint(buf, p, v);
-  p = writeAscii(buf, p, value);
-  if (p < 0) return writeLabelUtf8(buf, start, name, value);
-  return p;
-}
-
-/** Copies a string's characters as bytes; -1 at the first non-ASCII one. */
-function writeAscii(buf: Uint8Array, p: number, s: string): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return -1;
-    buf[p + i] = c;
-  }
+/** Short byte strings copy faster in a loop than through TypedArray.set's call overhead. */
+function copyBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n > 24) buf.set(b, p);
+  else for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
   return p + n;
-}
-
-/** The general case. The caller reserved room for 3 bytes per UTF-16 unit, UTF-8's worst case. */
-function writeLabelUtf8(buf: Uint8Array, start: number, name: string, value: string): number {
-  const nb = Buffer.byteLength(name, 'utf8');
-  const vb = Buffer.byteLength(value, 'utf8');
-  let p = start;
-  buf[p++] = TAG_LABELS;
-  p = putVarint(buf, p, 2 + varintLength(nb) + nb + varintLength(vb) + vb);
-  buf[p++] = TAG_NAME;
-  p = putVarint(buf, p, nb);
-  p += textEncoder.encodeInto(name, buf.subarray(p, p + nb)).written;
-  buf[p++] = TAG_VALUE;
-  p = putVarint(buf, p, vb);
-  p += textEncoder.encodeInto(value, buf.subarray(p, p + vb)).written;
-  return p;
 }
 
 /** Varint of an integer; negative values are written as 64-bit two's complement (10 bytes), as int64 requires. */
