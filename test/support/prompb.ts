@@ -93,21 +93,29 @@ function rawSampleValueBits(raw: Uint8Array): string[] {
   return out;
 }
 
+/** The stale marker's value bytes (little-endian 0x7ff0000000000002). */
+const STALE_BYTES = [0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f];
+/** A double no test uses; protobufjs writes it for a stale sample, then its 8 bytes are replaced by STALE_BYTES. */
+const STALE_STAND_IN = 1.2345678901234567e-300;
+
+export interface LogicalWriteRequest {
+  timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number; timestampMs: number; stale?: boolean }> }>;
+  metadata?: Array<{ type: number; metricFamilyName: string; help?: string; unit?: string }>;
+}
+
 /**
  * Encodes the same logical request with protobufjs, leaving out proto3 defaults (+0 values, 0 timestamps) as
- * canonical encoders do. Stale markers cannot be expressed through protobufjs (it writes doubles from JS numbers),
- * so this takes plain values only.
+ * canonical encoders do. protobufjs writes doubles from JS numbers, which cannot hold the stale NaN's bits, so a stale
+ * sample is written with a stand-in value whose bytes are then replaced by the exact stale bytes.
  */
-export function encodeWithProtobufjs(request: {
-  timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number; timestampMs: number }> }>;
-  metadata?: Array<{ type: number; metricFamilyName: string; help?: string; unit?: string }>;
-}): Uint8Array {
+export function encodeWithProtobufjs(request: LogicalWriteRequest): Uint8Array {
   const message = {
     timeseries: request.timeseries.map((ts) => ({
       labels: ts.labels,
       samples: ts.samples.map((s) => {
         const o: { value?: number; timestamp?: number } = {};
-        if (!(s.value === 0 && 1 / s.value > 0)) o.value = s.value;
+        if (s.stale) o.value = STALE_STAND_IN;
+        else if (!(s.value === 0 && 1 / s.value > 0)) o.value = s.value;
         if (s.timestampMs !== 0) o.timestamp = s.timestampMs;
         return o;
       }),
@@ -121,5 +129,13 @@ export function encodeWithProtobufjs(request: {
       return o;
     }),
   };
-  return WriteRequestType.encode(WriteRequestType.fromObject(message)).finish();
+  const bytes = WriteRequestType.encode(WriteRequestType.fromObject(message)).finish();
+  const standIn = Buffer.alloc(9);
+  standIn[0] = (1 << 3) | 1;
+  standIn.writeDoubleLE(STALE_STAND_IN, 1);
+  const out = Buffer.from(bytes);
+  for (let at = out.indexOf(standIn); at >= 0; at = out.indexOf(standIn, at + 9)) {
+    for (let b = 0; b < 8; b++) out[at + 1 + b] = STALE_BYTES[b]!;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
