@@ -33,7 +33,8 @@ export function monitoringRow(app: SparkApp, nowMs: number): Record<string, unkn
     sparkPoolName: app.pool,
     sparkApplicationId: app.appId,
     livyId: app.livyId,
-    timing: [ended ? 'Ended' : start === undefined ? 'Submitting' : 'In Progress', humanDuration((end ?? nowMs) - app.submitTimeMs)],
+    // The recording shows ["Ended", "16h 15m"] for a job that ran 1h 4m: read as time since it ended (inferred).
+    timing: ended ? ['Ended', humanDuration(nowMs - end)] : [start === undefined ? 'Submitting' : 'In Progress', humanDuration(nowMs - app.submitTimeMs)],
     sparkJobDefinition: null,
     pipeline: null,
     jobType: app.jobType,
@@ -47,14 +48,39 @@ export function monitoringRow(app: SparkApp, nowMs: number): Record<string, unkn
 
 export class FilterSyntaxError extends Error {}
 
+const STRING_FIELDS: Record<string, (a: SparkApp) => string> = {
+  state: (a) => a.state.toLowerCase(),
+  sparkpoolname: (a) => a.pool.toLowerCase(),
+  compute: (a) => a.pool.toLowerCase(),
+  name: (a) => a.name.toLowerCase(),
+  jobtype: (a) => a.jobType.toLowerCase(),
+  submitter: (a) => a.submitter.toLowerCase(),
+  livyid: (a) => a.livyId.toLowerCase(),
+  sparkapplicationid: (a) => (a.appId ?? '').toLowerCase(),
+};
+
 type Predicate = (app: SparkApp) => boolean;
+
+/** `(`, `)`, `,`, quoted strings ('' escapes a quote) and bare words; anything else (a lone quote) is an error. */
+function tokenize(text: string): string[] {
+  const re = /\s*(\(|\)|,|'(?:[^']|'')*'|[^\s(),']+)/y;
+  const tokens: string[] = [];
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    tokens.push(m[1]!);
+    pos = re.lastIndex;
+  }
+  if (text.slice(pos).trim() !== '') throw new FilterSyntaxError(`cannot read the filter from ${JSON.stringify(text.slice(pos, pos + 20))}`);
+  return tokens;
+}
 
 /**
  * Parses `(state eq 'inprogress') or (state eq 'submitting')`, `sparkPoolName eq 'p'`, `submitTime ge 2024-01-01T00:00:00Z`,
  * `endTime ge ...`, combined with `and`/`or` and parentheses. String comparison is case-insensitive.
  */
 export function parseFilter(text: string): Predicate {
-  const tokens = text.match(/\(|\)|'(?:[^']|'')*'|[^\s()]+/g) ?? [];
+  const tokens = tokenize(text);
   let i = 0;
   const peek = () => tokens[i];
   const next = () => {
@@ -90,20 +116,20 @@ export function parseFilter(text: string): Predicate {
       return inner;
     }
     const field = next();
+    if (peek() === '(') return functionCall(field.toLowerCase());
     const op = next().toLowerCase();
     const literal = next();
-    const value = literal.startsWith("'") ? literal.slice(1, -1).replace(/''/g, "'") : literal;
+    const quoted = literal.startsWith("'");
+    const value = quoted ? literal.slice(1, -1).replace(/''/g, "'") : literal;
     const fields: Record<string, (a: SparkApp) => string | number | undefined> = {
-      state: (a) => a.state.toLowerCase(),
-      sparkpoolname: (a) => a.pool.toLowerCase(),
-      name: (a) => a.name.toLowerCase(),
-      jobtype: (a) => a.jobType.toLowerCase(),
+      ...STRING_FIELDS,
       submittime: (a) => a.submitTimeMs,
       endtime: (a) => a.endTimeMs,
     };
     const get = fields[field.toLowerCase()];
     if (!get) throw new FilterSyntaxError(`unknown field ${field}`);
     const isTime = field.toLowerCase().endsWith('time');
+    if (!isTime && !quoted) throw new FilterSyntaxError(`${field} needs a quoted string, got ${literal}`);
     const target = isTime ? Date.parse(value) : value.toLowerCase();
     if (isTime && Number.isNaN(target)) throw new FilterSyntaxError(`bad time ${value}`);
     const cmp: Record<string, (x: string | number, y: string | number) => boolean> = {
@@ -115,6 +141,19 @@ export function parseFilter(text: string): Predicate {
       const x = get(a);
       return x !== undefined && c(x, target);
     };
+  };
+  /** `contains(name,'x')` / `startswith(name,'x')`, as a third-party client sends them (unconfirmed). */
+  const functionCall = (fn: string): Predicate => {
+    if (fn !== 'contains' && fn !== 'startswith') throw new FilterSyntaxError(`unknown function ${fn}`);
+    next(); // (
+    const field = next();
+    const comma = next();
+    const literal = next();
+    if (comma !== ',' || !literal.startsWith("'") || next() !== ')') throw new FilterSyntaxError(`bad ${fn}() call`);
+    const get = STRING_FIELDS[field.toLowerCase()];
+    if (!get) throw new FilterSyntaxError(`unknown field ${field}`);
+    const needle = literal.slice(1, -1).replace(/''/g, "'").toLowerCase();
+    return fn === 'contains' ? (a) => get(a).includes(needle) : (a) => get(a).startsWith(needle);
   };
   const predicate = orExpr();
   if (i !== tokens.length) throw new FilterSyntaxError(`unexpected ${tokens[i]}`);
