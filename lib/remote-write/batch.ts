@@ -3,14 +3,26 @@ import { WriteRequestEncoder } from './encode';
 import { DropCounter, reasonOversize, type PreparedSeries } from './labels';
 import { compressBlock } from './snappy';
 
+/**
+ * Batching: prepared series → remote-write request bodies, lazily.
+ *
+ *   batches(series, { maxSamplesPerRequest, maxBytesPerRequest }, drops, metadata?, encoder?): Generator<Batch>
+ *   encodeBatch(series, encoder?, metadata?): Batch      // e.g. to re-encode after a change
+ *   splitBatch(batch, encoder?): Batch[]                   // the two halves the sender sends after a 413
+ *
+ * Ownership: `Batch.body` is a fresh array made by the compressor, never a view of the encoder's reused buffer, so a
+ * caller may keep a batch (e.g. for retries) while the generator goes on; `Batch.series` is a fresh array too. The
+ * label arrays inside prepared series are shared and must not be mutated.
+ */
+
 /** One remote-write request body and what it carries. */
 export interface Batch {
   series: readonly PreparedSeries[];
   samples: number;
-  /** Snappy block-compressed WriteRequest; owned by the batch. */
+  /** Snappy block-compressed WriteRequest; owned by the batch (not a view of a reused buffer). */
   body: Uint8Array;
   rawBytes: number;
-  /** Oldest sample timestamp (ms), for the age limit. */
+  /** Oldest sample timestamp (ms), for the age limit; Infinity when the batch has no samples (metadata only). */
   oldestTimestampMs: number;
 }
 
@@ -33,19 +45,20 @@ export function* batches(
   metadata: readonly MetricMetadata[] = [],
   encoder = new WriteRequestEncoder(),
 ): Generator<Batch> {
-  if (metadata.length) yield* fitBytes(encodeBatch([], encoder, metadata), limits, drops, encoder);
+  if (metadata.length) yield* fitMetadata(metadata, limits, encoder);
+  const cap = Math.max(1, Math.floor(limits.maxSamplesPerRequest)); // a cap below 1 would never make progress
   let chunk: PreparedSeries[] = [];
   let count = 0;
   for (const s of series) {
     let offset = 0;
     while (offset < s.samples.length) {
-      const room = limits.maxSamplesPerRequest - count;
+      const room = cap - count;
       const take = Math.min(room, s.samples.length - offset);
       const part = offset === 0 && take === s.samples.length ? s : { names: s.names, values: s.values, samples: s.samples.slice(offset, offset + take) };
       chunk.push(part);
       count += take;
       offset += take;
-      if (count >= limits.maxSamplesPerRequest) {
+      if (count >= cap) {
         yield* fitBytes(encodeBatch(chunk, encoder), limits, drops, encoder);
         chunk = [];
         count = 0;
@@ -94,4 +107,17 @@ function* fitBytes(batch: Batch, limits: BatchLimits, drops: DropCounter, encode
     return;
   }
   for (const half of halves) yield* fitBytes(half, limits, drops, encoder);
+}
+
+/** Metadata goes first, in its own requests, halved until each fits; a single entry still too large is left out. */
+function* fitMetadata(metadata: readonly MetricMetadata[], limits: BatchLimits, encoder: WriteRequestEncoder): Generator<Batch> {
+  const batch = encodeBatch([], encoder, metadata);
+  if (batch.body.length <= limits.maxBytesPerRequest) {
+    yield batch;
+    return;
+  }
+  if (metadata.length < 2) return;
+  const mid = Math.ceil(metadata.length / 2);
+  yield* fitMetadata(metadata.slice(0, mid), limits, encoder);
+  yield* fitMetadata(metadata.slice(mid), limits, encoder);
 }
