@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { SYSTEM_TABLES } from './schema';
+import { DatabricksSqlError, macroSql, rewriteSql } from './sql-rewrite';
+
+export type ColumnKind = 'double' | 'boolean' | 'string';
+
+export interface QueryResult {
+  columns: Array<{ name: string; kind: ColumnKind }>;
+  /** Row-major values: numbers, booleans, strings or null. */
+  rows: Array<Array<number | boolean | string | null>>;
+  tables: string[];
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+
+/**
+ * The emulator's SQL engine: DuckDB with the system tables in a catalog called `dbx_system` (DuckDB reserves
+ * `system`), loaded from NDJSON. Statements run one at a time on one connection.
+ */
+export class SystemTablesEngine {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly connection: DuckDBConnection, private readonly catalog: string) {}
+
+  static async open(dataDir: string, options: { catalog?: string } = {}): Promise<SystemTablesEngine> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    await connection.run(`ATTACH ':memory:' AS dbx_system`);
+    const schemas = new Set(Object.keys(SYSTEM_TABLES).map((t) => t.split('.')[0]!));
+    for (const schema of schemas) await connection.run(`CREATE SCHEMA dbx_system.${schema}`);
+    for (const [table, columns] of Object.entries(SYSTEM_TABLES)) {
+      const defs = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`).join(', ');
+      await connection.run(`CREATE TABLE dbx_system.${table} (${defs})`);
+      const file = join(dataDir, `${table}.ndjson`);
+      if (!existsSync(file)) continue;
+      // Read timestamps as TIMESTAMPTZ so ISO offsets are honoured, then store them as UTC TIMESTAMP.
+      const jsonColumns = Object.entries(columns).map(([name, type]) => `'${name}': '${type.replace(/^TIMESTAMP$/, 'TIMESTAMPTZ').replace(/'/g, "''")}'`).join(', ');
+      const select = Object.entries(columns).map(([name, type]) => (type === 'TIMESTAMP' ? `CAST("${name}" AS TIMESTAMP) AS "${name}"` : `"${name}"`)).join(', ');
+      await connection.run(`INSERT INTO dbx_system.${table} SELECT ${select} FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${jsonColumns}})`);
+    }
+    return new SystemTablesEngine(connection, options.catalog ?? 'system');
+  }
+
+  /** Runs one Databricks SQL statement at the emulator's `nowMs`. Throws DatabricksSqlError. */
+  execute(sql: string, nowMs: number): Promise<QueryResult> {
+    const run = this.queue.then(() => this.run(sql, nowMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(sql: string, nowMs: number): Promise<QueryResult> {
+    const rewritten = rewriteSql(sql, { catalog: this.catalog });
+    for (const macro of macroSql(nowMs)) await this.connection.run(macro);
+    let reader;
+    try {
+      reader = await this.connection.runAndReadAll(rewritten.sql);
+    } catch (err) {
+      throw toDatabricksError(err);
+    }
+    const names = reader.columnNames();
+    const kinds: ColumnKind[] = reader.columnTypes().map((t) => {
+      const s = t.toString();
+      return NUMERIC.test(s) ? 'double' : s === 'BOOLEAN' ? 'boolean' : 'string';
+    });
+    const raw = reader.getRowsJson();
+    const rows = raw.map((row) =>
+      row.map((v, i) => {
+        if (v === null || v === undefined) return null;
+        if (kinds[i] === 'double') return Number(v);
+        if (kinds[i] === 'boolean') return v === true;
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      }),
+    );
+    return { columns: names.map((name, i) => ({ name, kind: kinds[i]! })), rows, tables: rewritten.tables };
+  }
+}
+
+function toDatabricksError(err: unknown): DatabricksSqlError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Parser Error/i.test(message)) return new DatabricksSqlError('PARSE_SYNTAX_ERROR', `Syntax error: ${message}`, '42601');
+  if (/Catalog Error: Table/i.test(message)) return new DatabricksSqlError('TABLE_OR_VIEW_NOT_FOUND', message, '42P01');
+  if (/Referenced column|not found in FROM clause|Binder Error/i.test(message)) return new DatabricksSqlError('UNRESOLVED_COLUMN.WITH_SUGGESTION', message, '42703');
+  if (/Overflow|Out of Range/i.test(message)) return new DatabricksSqlError('ARITHMETIC_OVERFLOW', message, '22003');
+  return new DatabricksSqlError('INTERNAL_ERROR', message, 'XX000');
+}
