@@ -10,6 +10,7 @@ export {
   type SparkApp, type SparkExecutor, type SynapseDataset, type SynapseWorkspaceData,
 } from './dataset';
 export type { SynapseFaults } from './faults';
+export { parseSynapseDataset } from './dataset-file';
 
 export interface SynapseEmulatorOptions {
   /** Default: builtinSynapseDataset(nowMs). The emulator serves (and mutates) this very object. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinSynapseDataset, syntheticLoadDataset } from '../../../lib/emulators/synapse';
+import { builtinSynapseDataset, parseSynapseDataset, syntheticLoadDataset } from '../../../lib/emulators/synapse';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -51,4 +51,35 @@ test('the load data set has the requested applications and executors in one work
   assert.ok(apps.every((a) => a.executors.length === 20 && a.state === 'InProgress' && a.appId !== null));
   assert.equal(new Set(apps.map((a) => a.appId)).size, 200);
   assert.deepEqual(syntheticLoadDataset({ apps: 3, executorsPerApp: 2, nowMs: NOW }), syntheticLoadDataset({ apps: 3, executorsPerApp: 2, nowMs: NOW }));
+});
+
+test('a data set written as JSON reads back identically, for `lakepulse emulate --synapse-data FILE`', () => {
+  const data = builtinSynapseDataset(NOW);
+  assert.deepEqual(parseSynapseDataset(JSON.parse(JSON.stringify(data))), data);
+});
+
+test('a hand-written data set may use ISO times, numeric livy ids and leave executor fields out', () => {
+  const data = parseSynapseDataset({
+    workspaces: [{ name: 'mine', apps: [{ pool: 'p', livyId: 3, appId: 'application_1_0001', name: 'job', state: 'InProgress', submitTime: '2026-11-22T11:00:00Z', startTime: '2026-11-22T11:01:00+00:00', executors: [{ id: 'driver', memoryUsed: 42 }] }] }],
+  });
+  const app = data.workspaces[0]!.apps[0]!;
+  assert.equal(app.livyId, '3');
+  assert.equal(app.submitTimeMs, Date.UTC(2026, 10, 22, 11, 0, 0));
+  assert.equal(app.startTimeMs, Date.UTC(2026, 10, 22, 11, 1, 0));
+  assert.equal(app.jobType, 'Batch job');
+  const e = app.executors[0]!;
+  assert.deepEqual([e.id, e.memoryUsed, e.maxMemory, e.isActive, e.addTimeMs], ['driver', 42, 0, true, app.startTimeMs]);
+  assert.equal(e.peakMemoryMetrics, undefined);
+});
+
+test('a malformed data set is refused with the path of the bad field', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [[], /\(root\) must be an object/],
+    [{ workspaces: {} }, /Error: workspaces must be an array/],
+    [{ workspaces: [{ name: 'w', apps: [{ pool: 7 }] }] }, /workspaces\[0\]\.apps\[0\]\.pool must be a non-empty string/],
+    [{ workspaces: [{ name: 'w', apps: [{ pool: 'p', livyId: '1', name: 'n', state: 'InProgress' }] }] }, /submitTimeMs \(or submitTime\) is required/],
+    [{ workspaces: [{ name: 'w', apps: [{ pool: 'p', livyId: '1', name: 'n', state: 'x', submitTime: 'soon' }] }] }, /submitTime must be an ISO 8601 time/],
+    [{ workspaces: [{ name: 'w', apps: [{ pool: 'p', livyId: '1', name: 'n', state: 'x', submitTimeMs: 1, executors: [{ id: '1', memoryUsed: '5' }] }] }] }, /executors\[0\]\.memoryUsed must be a finite number/],
+  ];
+  for (const [input, message] of cases) assert.throws(() => parseSynapseDataset(input), message);
 });
