@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { thrift as databricksThrift } from '@databricks/sql';
+import { TBinaryProtocol, TBufferedTransport } from 'thrift';
+import { selfSignedCertificate } from './certificate';
+import { SystemTablesEngine } from './engine';
+import { syntheticDataset, writeDatasetNdjson } from './synthetic';
+import { createHandler, type DatabricksFaults, type DatabricksStats } from './thrift-service';
+
+export { syntheticDataset, writeDatasetNdjson, type Dataset } from './synthetic';
+export type { DatabricksFaults, DatabricksStats } from './thrift-service';
+
+export interface DatabricksEmulatorOptions {
+  /** NDJSON directory (`<schema>.<table>.ndjson`); default: the built-in synthetic data set. */
+  dataDir?: string;
+  /** The warehouse's clock; default the real one. The built-in data set is generated around it. */
+  now?: () => number;
+  port?: number;
+  httpPath?: string;
+  /** Rows per FetchResults page. */
+  pageSize?: number;
+  /** The catalog name the SQL uses for system schemas. */
+  catalog?: string;
+}
+
+export interface DatabricksEmulator {
+  hostname: string;
+  port: number;
+  httpPath: string;
+  caCertPem: string;
+  /** The PEM in a file, for DATABRICKS_CA_CERT. */
+  caCertPath: string;
+  /** The personal access token the emulator accepts. */
+  token: string;
+  /** OAuth M2M client the token endpoint accepts. */
+  clientId: string;
+  clientSecret: string;
+  /** Connection settings as Lakepulse reads them. */
+  env: Record<string, string>;
+  faults: DatabricksFaults;
+  stats: DatabricksStats;
+  close(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const TCLIService = (databricksThrift as any).TCLIService as { Processor: new (handler: unknown) => { process(input: unknown, output: unknown): void } };
+
+/**
+ * A local Databricks SQL warehouse for the real `@databricks/sql` driver: HTTPS with its own certificate, the
+ * TCLIService Thrift calls the driver makes, the OAuth M2M discovery and token endpoints, and DuckDB holding the
+ * system tables. Faults on demand through `faults`.
+ */
+export async function startDatabricksEmulator(options: DatabricksEmulatorOptions = {}): Promise<DatabricksEmulator> {
+  const now = options.now ?? Date.now;
+  const work = await mkdtemp(join(tmpdir(), 'lakepulse-dbx-'));
+  let dataDir = options.dataDir;
+  if (dataDir === undefined) {
+    dataDir = join(work, 'data');
+    await writeDatasetNdjson(dataDir, syntheticDataset(now()));
+  }
+  const catalog = options.catalog ?? 'system';
+  const engine = await SystemTablesEngine.open(dataDir, { catalog });
+  const cert = selfSignedCertificate({ commonName: 'Lakepulse Databricks emulator', dnsNames: ['localhost', 'emulator.cloud.databricks.com'], ipAddresses: ['127.0.0.1'] });
+  const caCertPath = join(work, 'ca.pem');
+  writeFileSync(caCertPath, cert.certPem);
+  const httpPath = options.httpPath ?? '/sql/1.0/warehouses/emulator';
+  const token = `dapi${randomBytes(16).toString('hex')}`;
+  const clientId = 'lakepulse-emulator-client';
+  const clientSecret = `dose${randomBytes(16).toString('hex')}`;
+  const oauthTokens = new Map<string, number>();
+  const faults: DatabricksFaults = { coldStartCalls: 0, coldStartErrorState: 0, slowStatementMs: 0, missingTables: [], deniedTables: [], errorStateStatements: null };
+  const stats: DatabricksStats = { statements: 0, sqlLog: [], userAgents: [], calls: {}, sessionConfiguration: {} };
+  const service = { engine, faults, stats, pageSize: options.pageSize ?? 1000, now, catalog, userAgent: '' };
+  const processor = new TCLIService.Processor(createHandler(service));
+  const sockets = new Set<Socket>();
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const auth = req.headers.authorization ?? '';
+    if (auth === `Bearer ${token}`) return true;
+    const exp = oauthTokens.get(auth.replace(/^Bearer /, ''));
+    return exp !== undefined && exp > Date.now();
+  };
+
+  const thriftCall = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    if (faults.coldStartCalls > 0) {
+      faults.coldStartCalls -= 1;
+      return void res.writeHead(503, { 'Retry-After': '1' }).end('The SQL warehouse is starting');
+    }
+    if (!authorized(req)) return void res.writeHead(401).end('Invalid access token.');
+    service.userAgent = String(req.headers['user-agent'] ?? '');
+    TBufferedTransport.receiver((transport: unknown) => {
+      const input = new TBinaryProtocol(transport as never);
+      const output = new TBinaryProtocol(new TBufferedTransport(undefined, (buf?: Buffer) => res.writeHead(200, { 'Content-Type': 'application/x-thrift' }).end(buf)) as never);
+      try {
+        processor.process(input, output);
+      } catch (err) {
+        res.writeHead(400).end(`Unsupported Thrift call: ${(err as Error).message}`);
+      }
+    }, 0)(body);
+  };
+
+  const oauth = (req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL) => {
+    const json = (status: number, value: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
+    const origin = `https://${req.headers.host ?? 'localhost'}`;
+    if (req.method === 'GET' && url.pathname === '/oidc/.well-known/oauth-authorization-server') {
+      return json(200, { issuer: `${origin}/oidc`, token_endpoint: `${origin}/oidc/v1/token`, authorization_endpoint: `${origin}/oidc/v1/authorize` });
+    }
+    if (req.method === 'POST' && url.pathname === '/oidc/v1/token') {
+      const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
+      const form = new URLSearchParams(body.toString('utf8'));
+      const [id, secret] = basic.includes(':') ? [basic.slice(0, basic.indexOf(':')), basic.slice(basic.indexOf(':') + 1)] : [form.get('client_id'), form.get('client_secret')];
+      if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
+      if (id !== clientId || secret !== clientSecret) return json(401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      const jwt = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp, sub: id, scope: form.get('scope') })).toString('base64url')}.emulator`;
+      oauthTokens.set(jwt, exp * 1000);
+      return json(200, { access_token: jwt, token_type: 'Bearer', expires_in: 3600, scope: form.get('scope') ?? 'all-apis' });
+    }
+    json(404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${url.pathname}'` });
+  };
+
+  const server: Server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      if (req.method === 'POST' && url.pathname === httpPath) thriftCall(req, res, body);
+      else oauth(req, res, body, url);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    hostname: '127.0.0.1',
+    port,
+    httpPath,
+    caCertPem: cert.certPem,
+    caCertPath,
+    token,
+    clientId,
+    clientSecret,
+    env: {
+      DATABRICKS_SERVER_HOSTNAME: '127.0.0.1',
+      DATABRICKS_PORT: String(port),
+      DATABRICKS_HTTP_PATH: httpPath,
+      DATABRICKS_CA_CERT: caCertPath,
+      DATABRICKS_AUTH: 'pat',
+      DATABRICKS_TOKEN: token,
+    },
+    faults,
+    stats,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
