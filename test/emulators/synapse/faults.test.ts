@@ -95,7 +95,7 @@ test('slowMs delays an application, or a whole workspace, by that many milliseco
 });
 
 test('latencyMs delays every request, and concurrent requests are tracked per workspace', async () => {
-  const slow = await startSynapseEmulator({ latencyMs: 100 });
+  const slow = await startSynapseEmulator({ latencyMs: 300 });
   try {
     const apps = runningApps(slow, 'contoso');
     const t0 = performance.now();
@@ -104,7 +104,7 @@ test('latencyMs delays every request, and concurrent requests are tracked per wo
       get(listUrl(slow, 'fabrikam')),
       get(listUrl(slow, 'fabrikam')),
     ]);
-    assert.ok(performance.now() - t0 >= 95);
+    assert.ok(performance.now() - t0 >= 295);
     assert.deepEqual(slow.requests.maxInFlightPerWorkspace, { contoso: 5, fabrikam: 2 });
     assert.equal(slow.requests.total, 7);
     assert.deepEqual(slow.requests.byKind, { prometheus: 5, list: 2 });
