@@ -30,6 +30,10 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
  *   <error_description>". Inside DefaultAzureCredential that failure makes
  *   the chain try the developer credentials and end with AggregateAuthenticationError listing every attempt.
  */
+/**
+ * DefaultAzureCredential with `env.AZURE_CLIENT_ID` (trimmed; empty = unset) as both managedIdentityClientId and
+ * workloadIdentityClientId. Note that when `env` has none, the library still falls back to process.env.AZURE_CLIENT_ID.
+ */
 export function createAzureCredential(env: Readonly<Record<string, string | undefined>>): TokenCredential {
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
