@@ -1,12 +1,26 @@
-import { redactUrl } from '../env';
+import { ConfigError } from '../errors';
 import { USER_AGENT } from '../version';
-import { isRecoverable, parseRetryAfter } from './retry';
+import { isRecoverable, isRecoverableNetworkError, networkErrorCode, parseRetryAfter } from './retry';
 
+/**
+ * One POST of one remote-write body, and what it came to. Never rejects because of a status or a network failure
+ * (those are outcomes); rejects only when the caller's signal aborts.
+ */
 /** What one POST of one body came to. */
 export type SendResult =
   | { status: 'sent'; statusCode: number }
   | { status: 'retryable'; statusCode?: number; retryAfterMs?: number; error: string }
-  | { status: 'rejected'; statusCode: number; error: string };
+  /** `statusCode` is absent when the request failed before any response in a way not worth retrying (e.g. TLS). */
+  | { status: 'rejected'; statusCode?: number; error: string };
+
+export interface SendOptions {
+  /** 0 for the first attempt; n > 0 adds `Retry-Attempt: n` (as Prometheus does). */
+  attempt?: number;
+  /** Overrides the client's per-request timeout. */
+  timeoutMs?: number;
+  /** The caller's cancellation (e.g. the invocation deadline): aborting it rejects send(). */
+  signal?: AbortSignal;
+}
 
 /** Headers the protocol owns; a user header may not replace them (Prometheus' reservedHeaders). */
 const RESERVED_HEADERS = new Set([
@@ -15,8 +29,16 @@ const RESERVED_HEADERS = new Set([
   'x-prometheus-remote-read-version', 'retry-attempt',
 ]);
 
-/** Prometheus reads at most this much of an error body. */
+/** Prometheus reads at most this much of an error body (maxErrMsgLen). */
 export const MAX_ERROR_BODY_BYTES = 1024;
+/** A response body is read (and discarded) up to this size so the connection can be reused; beyond it, cancelled. */
+const MAX_DRAIN_BYTES = 64 * 1024;
+
+/** True when `name` may not be set as a custom header (Prometheus' reservedHeaders, plus what we set ourselves). */
+export function isReservedHeader(name: string): boolean {
+  const lower = name.trim().toLowerCase();
+  return RESERVED_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('x-amz-');
+}
 
 export interface ClientOptions {
   url: URL;
@@ -29,25 +51,25 @@ export interface ClientOptions {
 }
 
 export interface RemoteWriteClient {
-  /** Where requests go, safe to log (host and path only). */
+  /** Where requests go, safe to log: the host only (never userinfo, path tokens or query). */
   readonly endpoint: string;
-  send(body: Uint8Array, attempt: number, signal?: AbortSignal): Promise<SendResult>;
+  send(body: Uint8Array, options?: SendOptions): Promise<SendResult>;
 }
 
 export function createClient(options: ClientOptions): RemoteWriteClient {
   const extra: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (RESERVED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('proxy-') || name.toLowerCase().startsWith('x-amz-')) {
-      throw new Error(`remote-write header ${JSON.stringify(name)} is reserved and cannot be overridden`);
+    if (isReservedHeader(name)) {
+      throw new ConfigError('headers', `remote-write header ${JSON.stringify(name)} is reserved by the protocol and cannot be set as a custom header`);
     }
     extra[name] = value;
   }
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const endpoint = redactUrl(options.url);
+  const endpoint = options.url.host;
   return {
     endpoint,
-    async send(body, attempt, signal) {
+    async send(body, { attempt = 0, timeoutMs = options.timeoutMs, signal } = {}) {
       const headers: Record<string, string> = {
         ...extra,
         'Content-Encoding': 'snappy',
@@ -56,23 +78,31 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         'User-Agent': USER_AGENT,
       };
       if (attempt > 0) headers['Retry-Attempt'] = String(attempt);
-      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const timeout = AbortSignal.timeout(timeoutMs);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       let response: Response;
       try {
         const auth = await options.authorization?.(combined);
         if (auth !== undefined) headers.Authorization = auth;
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason as Error;
+        // Token endpoints fail transiently too; the samples are kept for another try (the message holds no token).
+        return { status: 'retryable', error: `no authorization token for ${endpoint}: ${errorText(err)}` };
+      }
+      try {
         response = await doFetch(options.url, { method: 'POST', headers, body, signal: combined });
       } catch (err) {
-        // Network errors, resets and timeouts are recoverable, as Prometheus treats every failed Do.
         if (signal?.aborted) throw signal.reason as Error;
-        return { status: 'retryable', error: describeNetworkError(err, timeout.aborted, options.timeoutMs) };
+        const error = describeNetworkError(err, timeout.aborted, timeoutMs, endpoint);
+        // Resets, refusals and our own timeout are worth another try; e.g. a certificate error is not.
+        if (timeout.aborted || isRecoverableNetworkError(err)) return { status: 'retryable', error };
+        return { status: 'rejected', error };
       }
       if (response.status >= 200 && response.status < 300) {
-        await response.body?.cancel().catch(() => {});
+        await readBody(response, 0); // the body of a success is ignored, but drained so the connection is reused
         return { status: 'sent', statusCode: response.status };
       }
-      const text = await readLimited(response);
+      const text = await readBody(response, MAX_ERROR_BODY_BYTES);
       const error = `HTTP ${response.status} from ${endpoint}${text ? `: ${text}` : ''}`;
       if (isRecoverable(response.status)) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
@@ -83,32 +113,40 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
   };
 }
 
-/** The first 1 KiB of an error body, verbatim; the rest is discarded unread. */
-async function readLimited(response: Response): Promise<string> {
+/** Reads the body (the first `keepBytes` kept, verbatim), discards the rest up to MAX_DRAIN_BYTES, cancels beyond. */
+async function readBody(response: Response, keepBytes: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  let read = 0;
   try {
-    while (size < MAX_ERROR_BODY_BYTES) {
+    while (read < MAX_DRAIN_BYTES) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
-      size += value.length;
+      read += value.length;
+      if (keptBytes < keepBytes) {
+        kept.push(value.subarray(0, keepBytes - keptBytes));
+        keptBytes += Math.min(value.length, keepBytes - keptBytes);
+      }
     }
   } catch {
     // a body cut short still tells us something
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const all = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES);
-  return all.toString('utf8').trim();
+  return Buffer.concat(kept).toString('utf8');
 }
 
-function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs: number): string {
-  if (timedOut) return `no response within ${timeoutMs} ms`;
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code;
-  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return code ? `${code}: ${message}` : message;
+function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs: number, endpoint: string): string {
+  if (timedOut) return `no response from ${endpoint} within ${timeoutMs} ms`;
+  const code = networkErrorCode(err);
+  return `${code ? `${code}: ` : ''}${errorText(err)} (${endpoint})`;
+}
+
+/** The innermost message of an error chain (fetch wraps the useful one as `cause`). */
+function errorText(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e.message) message = e.message;
+  return message;
 }

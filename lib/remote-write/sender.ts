@@ -1,27 +1,32 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../log';
 import type { MetricMetadata, Series } from '../series';
-import { authorizationHeader } from './auth';
-import { batches, splitBatch, type Batch } from './batch';
-import { createClient } from './client';
+import { authHeaderProvider } from './auth';
+import { batches, encodeBatch, splitBatch, type Batch } from './batch';
+import { createClient, type SendResult } from './client';
 import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
 import { DropCounter, prepareEach, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
-import { Backoff, sleep as realSleep } from './retry';
+import { Backoff, sleep as realSleep, withRetries } from './retry';
 
 /** Everything one write() did, named by outcome as Prometheus' queue manager counts it. */
 export interface WriteResult {
+  /** Samples the receiver accepted (2xx). */
   samplesSent: number;
+  /** Samples given up: rejected (4xx other than 429), or still failing when the retry budget ran out. */
   samplesFailed: number;
+  /** Samples re-sent, counted once per retry. */
   samplesRetried: number;
-  /** Dropped before or instead of sending, by reason (label hygiene, oversize, too old). */
+  /** Dropped before or instead of sending, by reason (label hygiene, `oversize`, `too_old`). */
   samplesDropped: Record<string, number>;
   seriesDropped: Record<string, number>;
+  /** HTTP requests made (attempts, including retries). */
   requests: number;
+  /** Compressed body bytes of the requests that were accepted. */
   bytesSent: number;
-  /** Series whose samples hit retryable failures until the deadline; the caller may keep them for the next run. */
+  /** Series whose samples could not be delivered because of retryable failures (so the caller may persist them for the next run). */
   undelivered: Series[];
-  /** One line per distinct failure, safe to print. */
+  /** One line per distinct failure, safe to print (no secrets, host only). */
   errors: string[];
 }
 
@@ -31,34 +36,49 @@ export interface RemoteWriter {
 
 export interface RemoteWriterDeps {
   log: Logger;
+  /** For `azure` auth: the credential (default: DefaultAzureCredential with `azureClientId` as managed identity). */
   credential?: TokenCredential;
+  azureClientId?: string;
   fetch?: typeof fetch;
+  /** Clock in epoch ms. Default Date.now. */
   now?: () => number;
+  /** Waits between attempts. Default a real timer. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source in [0, 1). Default Math.random. */
   random?: () => number;
 }
 
 /**
- * Hygiene and batching are lazy, so memory is bounded by one batch, not by the input. Series with the same label set
- * must be merged by the caller (see mergeSeries in lib/series.ts).
- * Hygiene → lazy batches → one request at a time, in order, so each series' samples arrive in timestamp order.
- * 5xx, 429 and network errors are retried with capped exponential backoff and jitter (Retry-After honoured) until
- * `maxRetryMs` after the batch's first attempt or until its oldest sample would reach `maxSampleAgeMs`; a 413 splits
- * the batch; other 4xx are never retried. Once a batch has been given up, later batches get a single attempt each
- * (the receiver is likely down) until one succeeds.
+ * Pushes series with remote write 1.0, modelled on Prometheus' queue manager:
+ * - label hygiene and batching are lazy (memory is bounded by one batch, not the input); samples already older than
+ *   `maxSampleAgeMs` are dropped as `too_old` before batching;
+ * - batches go out one at a time, in order, so each series' samples arrive in timestamp order across requests;
+ * - 5xx, 429, network errors and timeouts are retried with capped exponential backoff and jitter; a `Retry-After`
+ *   (seconds or HTTP date) is honoured even above `maxBackoffMs`, but no wait may end past the batch's deadline:
+ *   `maxRetryMs` after its first attempt, or the moment its newest sample reaches `maxSampleAgeMs`, whichever is
+ *   first. Before each retry, samples that have become too old are taken out (re-encoding the rest);
+ * - given up at the retry deadline → `samplesFailed` and `undelivered`; at the age deadline → dropped `too_old`;
+ * - 413 splits the batch in halves (each keeps the parent's deadline); a lone sample still too large → `oversize`;
+ * - other 4xx: never retried, counted failed, the first 1 KiB of the body logged verbatim;
+ * - once a batch has been given up, later batches of the same write() get one attempt each (the receiver is likely
+ *   down, and the invocation has a deadline) until one succeeds;
+ * - an aborted `signal` stops sending: what was not delivered is counted failed and returned in `undelivered`.
+ * Logs at most one line per batch attempt; never a secret (the endpoint is logged as its host only).
+ * Series with the same label set must be merged by the caller (lib/series.ts mergeSeries).
  */
 export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriterDeps): RemoteWriter {
   const client = createClient({
     url: config.url,
     timeoutMs: config.timeoutMs,
     headers: config.headers,
-    authorization: authorizationHeader(config.auth, deps.credential),
+    authorization: authHeaderProvider(config.auth, { credential: deps.credential, azureClientId: deps.azureClientId, now: deps.now }),
     fetch: deps.fetch,
     now: deps.now,
   });
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const encoder = new WriteRequestEncoder();
+  const log = deps.log;
 
   return {
     async write(series, metadata = [], signal) {
@@ -70,57 +90,94 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
       const giveUp = (batch: Batch, error: string) => {
         result.samplesFailed += batch.samples;
         for (const s of batch.series) result.undelivered.push(toSeries(s));
-        errors.add(error);
+        errors.add(oneLine(error));
       };
 
-      const deliver = async (batch: Batch, deadlineMs: number): Promise<void> => {
-        const backoff = new Backoff(config.minBackoffMs, config.maxBackoffMs, deps.random);
-        for (let attempt = 0; ; attempt++) {
-          if (now() - batch.oldestTimestampMs > config.maxSampleAgeMs) {
-            drops.add(reasonTooOld, batch.samples, batch.series.length);
-            return;
-          }
-          result.requests += 1;
-          const sent = await client.send(batch.body, attempt, signal);
-          if (sent.status === 'sent') {
-            result.samplesSent += batch.samples;
-            result.bytesSent += batch.body.length;
+      const deliver = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
+        let current = batch;
+        const ageDeadlineMs = newestTimestampMs(batch) + config.maxSampleAgeMs;
+        const ageBinds = ageDeadlineMs < retryDeadlineMs;
+        const backoff = new Backoff({ minMs: config.minBackoffMs, maxMs: config.maxBackoffMs, maxRetryAfterMs: Math.max(config.maxRetryMs, config.maxBackoffMs), random: deps.random });
+        const outcome = await withRetries<SendResult | undefined>(
+          async (attempt) => {
+            if (attempt > 0) {
+              current = withoutTooOld(current, now() - config.maxSampleAgeMs, drops, encoder);
+              if (current.samples === 0 && current.series.length === 0 && batch.samples > 0) return { retry: false, value: undefined };
+            }
+            result.requests += 1;
+            const sent = await client.send(current.body, { attempt, signal });
+            return sent.status === 'retryable' ? { retry: true, value: sent, retryAfterMs: sent.retryAfterMs } : { retry: false, value: sent };
+          },
+          {
+            deadlineMs: receiverDown ? now() : Math.min(retryDeadlineMs, ageDeadlineMs),
+            backoff,
+            sleep,
+            now,
+            signal,
+            onRetry: ({ attempt, delayMs, value }) => {
+              result.samplesRetried += current.samples;
+              const failure = value?.status === 'retryable' ? value : undefined;
+              log.warn('remote write retry', { attempt, delayMs, status: failure?.statusCode, samples: current.samples, endpoint: client.endpoint, error: failure?.error });
+            },
+          },
+        );
+        const sent = outcome.value;
+        if (sent === undefined) return; // every sample became too old while waiting (counted by withoutTooOld)
+        switch (sent.status) {
+          case 'sent':
+            result.samplesSent += current.samples;
+            result.bytesSent += current.body.length;
             receiverDown = false;
             return;
-          }
-          if (sent.status === 'rejected') {
-            if (sent.statusCode === 413) {
-              const halves = splitBatch(batch, encoder);
-              if (halves.length === 0) {
-                drops.add(reasonOversize, batch.samples, batch.series.length);
-                deps.log.warn('remote write dropped a series too large for the receiver', { status: 413, samples: batch.samples });
-                return;
-              }
-              deps.log.warn('remote write batch too large, splitting', { status: 413, samples: batch.samples });
-              for (const half of halves) await deliver(half, deadlineMs);
-              return;
+          case 'retryable':
+            if (ageBinds && !receiverDown) {
+              drops.add(reasonTooOld, current.samples, current.series.length);
+              errors.add(oneLine(`samples too old to retry: ${sent.error}`));
+              log.error('remote write gave up: samples too old', { attempts: outcome.attempts, status: sent.statusCode, samples: current.samples, endpoint: client.endpoint });
+            } else {
+              giveUp(current, sent.error);
+              log.error('remote write gave up', { attempts: outcome.attempts, status: sent.statusCode, samples: current.samples, endpoint: client.endpoint, error: sent.error });
             }
-            result.samplesFailed += batch.samples;
-            errors.add(sent.error);
-            deps.log.error('remote write rejected', { status: sent.statusCode, samples: batch.samples, error: sent.error });
-            return;
-          }
-          const delayMs = sent.retryAfterMs !== undefined ? backoff.useRetryAfter(sent.retryAfterMs, config.maxRetryMs) : backoff.nextDelayMs();
-          const wouldOutliveSamples = now() + delayMs - batch.oldestTimestampMs > config.maxSampleAgeMs;
-          if (receiverDown || now() + delayMs > deadlineMs || wouldOutliveSamples) {
-            giveUp(batch, sent.error);
             receiverDown = true;
-            deps.log.error('remote write gave up', { attempt, status: sent.statusCode, samples: batch.samples, error: sent.error });
             return;
-          }
-          result.samplesRetried += batch.samples;
-          deps.log.warn('remote write retry', { attempt: attempt + 1, delayMs, status: sent.statusCode, samples: batch.samples, error: sent.error });
-          await sleep(delayMs, signal);
+          case 'rejected':
+            if (sent.statusCode === 413) return split(current, retryDeadlineMs);
+            result.samplesFailed += current.samples;
+            errors.add(oneLine(sent.error));
+            log.error('remote write rejected', { status: sent.statusCode, samples: current.samples, endpoint: client.endpoint, error: sent.error });
+            return;
         }
       };
 
-      for (const batch of batches(prepareEach(series, drops), config, drops, config.sendMetadata ? metadata : [], encoder)) {
-        await deliver(batch, now() + config.maxRetryMs);
+      const split = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
+        const halves = splitBatch(batch, encoder);
+        if (halves.length === 0) {
+          drops.add(reasonOversize, batch.samples, batch.series.length);
+          errors.add(`a single sample was too large for ${client.endpoint} (HTTP 413)`);
+          log.warn('remote write dropped a sample too large for the receiver', { status: 413, samples: batch.samples, endpoint: client.endpoint });
+          return;
+        }
+        log.warn('remote write batch too large, splitting', { status: 413, samples: batch.samples, endpoint: client.endpoint });
+        for (const half of halves) await deliver(half, retryDeadlineMs);
+      };
+
+      const pending = batches(withoutTooOldSeries(prepareEach(series, drops), now() - config.maxSampleAgeMs, drops), config, drops, config.sendMetadata ? metadata : [], encoder);
+      let inFlight: Batch | undefined;
+      try {
+        // Not for-of: leaving a for-of by an exception would close the generator, and the rest is needed below.
+        for (let next = pending.next(); !next.done; next = pending.next()) {
+          inFlight = next.value;
+          await deliver(inFlight, now() + config.maxRetryMs);
+          inFlight = undefined;
+        }
+      } catch (err) {
+        if (!signal?.aborted) throw err;
+        // Stopped by the caller (e.g. the invocation deadline): everything not yet delivered is kept for next time.
+        // (A batch split after a 413 may have delivered its first half; that half is counted sent and resent later,
+        // which the receiver treats as a duplicate of the same samples.)
+        const reason = `remote write aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`;
+        if (inFlight) giveUp(inFlight, reason);
+        for (let next = pending.next(); !next.done; next = pending.next()) giveUp(next.value, reason);
       }
       Object.assign(result.samplesDropped, drops.samples);
       Object.assign(result.seriesDropped, drops.series);
@@ -130,9 +187,46 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
   };
 }
 
+/** Prepared series without samples older than `cutoffMs` (samples are in timestamp order), counted `too_old`. */
+function* withoutTooOldSeries(series: Iterable<PreparedSeries>, cutoffMs: number, drops: DropCounter): Generator<PreparedSeries> {
+  for (const s of series) {
+    const fresh = freshPart(s, cutoffMs, drops);
+    if (fresh) yield fresh;
+  }
+}
+
+function freshPart(s: PreparedSeries, cutoffMs: number, drops: DropCounter): PreparedSeries | undefined {
+  if (s.samples.length === 0 || s.samples[0]!.timestampMs >= cutoffMs) return s;
+  let first = 0;
+  while (first < s.samples.length && s.samples[first]!.timestampMs < cutoffMs) first++;
+  drops.add(reasonTooOld, first, first === s.samples.length ? 1 : 0);
+  return first === s.samples.length ? undefined : { names: s.names, values: s.values, samples: s.samples.slice(first) };
+}
+
+/** The batch without samples older than `cutoffMs`, re-encoded only when something was taken out. */
+function withoutTooOld(batch: Batch, cutoffMs: number, drops: DropCounter, encoder: WriteRequestEncoder): Batch {
+  if (batch.oldestTimestampMs >= cutoffMs) return batch;
+  const fresh: PreparedSeries[] = [];
+  for (const s of batch.series) {
+    const part = freshPart(s, cutoffMs, drops);
+    if (part) fresh.push(part);
+  }
+  return encodeBatch(fresh, encoder);
+}
+
+function newestTimestampMs(batch: Batch): number {
+  let newest = -Infinity;
+  for (const s of batch.series) if (s.samples.length) newest = Math.max(newest, s.samples[s.samples.length - 1]!.timestampMs);
+  return newest === -Infinity ? Infinity : newest; // metadata only: no age limit
+}
+
 function toSeries(s: PreparedSeries): Series {
   const labels: Record<string, string> = {};
   for (let i = 0; i < s.names.length; i++) labels[s.names[i]!] = s.values[i]!;
   return { labels, samples: s.samples };
 }
 
+/** Error text as one printable line (bodies may hold newlines or control characters). */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
