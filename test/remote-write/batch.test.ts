@@ -1,8 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { uncompressSync as nativeUncompress } from 'snappy';
 import { uncompress } from 'snappyjs';
 import { batches, encodeBatch, splitBatch, type Batch } from '../../lib/remote-write/batch';
+import { compressBlock } from '../../lib/remote-write/snappy';
 import { DropCounter, prepareEach, prepareSeries, reasonOversize, type PreparedSeries } from '../../lib/remote-write/labels';
 import type { MetricMetadata, Series } from '../../lib/series';
 import { decodeWriteRequestBody } from '../support/prompb';
@@ -119,6 +121,33 @@ test('bodies are snappy block format, not framed', () => {
   }
   assert.equal(length, out[0]!.rawBytes);
   assert.equal(decodeWriteRequestBody(out[0]!.body).timeseries.length, 10);
+});
+
+test('compressBlock output decodes to the input with snappyjs and the native snappy, for edge and random inputs', () => {
+  let seed = 99;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const inputs: Uint8Array[] = [
+    new Uint8Array(0),
+    new Uint8Array([42]),
+    new Uint8Array(14).fill(1),
+    new Uint8Array(15).fill(1),
+    new Uint8Array(300_000), // long runs: overlapping copies at offset 1, copies split into 64-byte elements
+    Uint8Array.from({ length: 70_000 }, () => Math.floor(rand() * 256)), // incompressible: literals over 65536 bytes
+    Buffer.from('abcdefgh'.repeat(20_000)),
+  ];
+  for (let k = 0; k < 60; k++) {
+    const n = Math.floor(rand() * (k % 6 === 0 ? 200_000 : 5000));
+    const alphabet = 1 + Math.floor(rand() * 30);
+    const a = new Uint8Array(n);
+    for (let i = 0; i < n; i++) a[i] = i > 70_000 && rand() < 0.2 ? a[i - 70_000]! : i > 50 && rand() < 0.3 ? a[i - 1 - Math.floor(rand() * 50)]! : Math.floor(rand() * alphabet);
+    inputs.push(a);
+  }
+  for (const input of inputs) {
+    const body = compressBlock(input);
+    assert.ok(Buffer.from(uncompress(Buffer.from(body))).equals(Buffer.from(input)), `snappyjs, ${input.length} bytes`);
+    assert.ok(Buffer.from(nativeUncompress(Buffer.from(body))).equals(Buffer.from(input)), `native, ${input.length} bytes`);
+    assert.ok(body.length <= 32 + input.length + input.length / 6);
+  }
 });
 
 test('a batch body stays valid while later batches are produced (no aliasing of the reused buffer)', () => {
