@@ -14,6 +14,17 @@ export interface DatabricksConfig {
   caCertPath?: string;
   catalog: string;
   auth: DatabricksAuth;
+  /** A finished run longer than this is an SLA miss. */
+  slaSeconds: number;
+  windows: { billingDays: number; priceChangeDays: number; jobsHours: number; pipelinesHours: number; queriesHours: number };
+  /** How often each domain's statement runs; between refreshes the cached result is re-emitted. */
+  refreshMs: { billing: number; jobs: number; pipelines: number; queries: number };
+  /** STATEMENT_TIMEOUT of the session. */
+  statementTimeoutSeconds: number;
+  /** How long a cycle keeps retrying a warehouse that is starting. */
+  coldStartDeadlineMs: number;
+  /** A domain whose table is missing or not granted is tried again every this many cycles. */
+  tableRecheckCycles: number;
 }
 
 /** The Databricks source is enabled when DATABRICKS_SERVER_HOSTNAME and DATABRICKS_HTTP_PATH are set. */
@@ -50,7 +61,30 @@ export function loadDatabricksConfig(env: EnvReader): DatabricksConfig | undefin
     httpPath,
     port: env.positiveInt('DATABRICKS_PORT', 443),
     caCertPath: env.string('DATABRICKS_CA_CERT'),
-    catalog: env.string('DATABRICKS_CATALOG') ?? 'system',
+    catalog: catalogName(env.string('DATABRICKS_CATALOG') ?? 'system'),
     auth,
+    slaSeconds: env.positiveInt('DATABRICKS_SLA_SECONDS', 3600),
+    windows: {
+      billingDays: env.positiveInt('DATABRICKS_BILLING_WINDOW_DAYS', 30),
+      priceChangeDays: env.positiveInt('DATABRICKS_PRICE_CHANGE_WINDOW_DAYS', 90),
+      jobsHours: env.positiveInt('DATABRICKS_JOBS_WINDOW_HOURS', 24),
+      pipelinesHours: env.positiveInt('DATABRICKS_PIPELINES_WINDOW_HOURS', 24),
+      queriesHours: env.positiveInt('DATABRICKS_QUERIES_WINDOW_HOURS', 1),
+    },
+    refreshMs: {
+      billing: env.positiveInt('DATABRICKS_BILLING_REFRESH_MINUTES', 60) * 60_000,
+      jobs: env.positiveInt('DATABRICKS_JOBS_REFRESH_MINUTES', 5) * 60_000,
+      pipelines: env.positiveInt('DATABRICKS_PIPELINES_REFRESH_MINUTES', 5) * 60_000,
+      queries: env.positiveInt('DATABRICKS_QUERIES_REFRESH_MINUTES', 5) * 60_000,
+    },
+    statementTimeoutSeconds: env.positiveInt('DATABRICKS_STATEMENT_TIMEOUT_SECONDS', 300),
+    coldStartDeadlineMs: env.positiveInt('DATABRICKS_COLD_START_DEADLINE_SECONDS', 600) * 1000,
+    tableRecheckCycles: env.positiveInt('DATABRICKS_TABLE_RECHECK_CYCLES', 10),
   };
+}
+
+/** A catalog name goes into SQL: only plain identifiers are accepted. */
+function catalogName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError('DATABRICKS_CATALOG', `DATABRICKS_CATALOG must be a plain identifier (got ${JSON.stringify(name)})`);
+  return name;
 }

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { TokenCredential } from '@azure/identity';
+import { DBSQLClient } from '@databricks/sql';
+import { cachedTokenSource, createAzureCredential } from '../../azure/credential';
+import { ConfigError, errorMessage } from '../../errors';
+import type { Logger } from '../../log';
+import type { DatabricksConfig } from './config';
+
+/** The Azure Databricks resource: an Entra token for it is a Databricks token (managed identity, no secret). */
+export const AZURE_DATABRICKS_SCOPE = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default';
+/** Goes into the driver's User-Agent, so query history shows (and the queries domain excludes) our statements. */
+export const USER_AGENT_ENTRY = 'lakepulse';
+
+export type Row = Record<string, unknown>;
+
+/** A statement failed because a table is missing or not granted: only its domain goes down. */
+export class TableAccessError extends Error {
+  constructor(readonly errorClass: 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message: string) {
+    super(message);
+  }
+}
+
+export interface Warehouse {
+  query(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+interface Session {
+  executeStatement(sql: string, options?: Record<string, unknown>): Promise<{ fetchAll(): Promise<unknown[]>; close(): Promise<unknown> }>;
+  close(): Promise<unknown>;
+}
+
+const COLD_START = /\b503\b|\b502\b|\b504\b|starting|Couldn't create directory|has not been initialized|already closed|ECONNRESET|ECONNREFUSED|socket hang up|TEMPORARILY_UNAVAILABLE/i;
+
+/**
+ * One driver client per source, reused across cycles (and Function invocations); one session, reopened when it
+ * breaks. The driver does not retry OpenSession, ExecuteStatement or FetchResults, so a starting warehouse (HTTP 503,
+ * cold-start errors inside HTTP 200) is retried here with backoff until the cold-start deadline.
+ */
+export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; credential?: TokenCredential; env?: Readonly<Record<string, string | undefined>>; sleep?: (ms: number) => Promise<void> }): Warehouse {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let client: DBSQLClient | undefined;
+  let session: Session | undefined;
+
+  const connect = async (): Promise<Session> => {
+    if (session) return session;
+    client ??= new DBSQLClient({ logger: { log: () => undefined } });
+    let caCert: Buffer | undefined;
+    if (config.caCertPath) {
+      try {
+        caCert = readFileSync(config.caCertPath);
+      } catch (err) {
+        throw new ConfigError('DATABRICKS_CA_CERT', `DATABRICKS_CA_CERT cannot be read (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+      }
+    }
+    const common = {
+      host: config.serverHostname,
+      port: config.port,
+      path: config.httpPath,
+      userAgentEntry: USER_AGENT_ENTRY,
+      telemetryEnabled: false,
+      retryMaxAttempts: 3,
+      ...(caCert ? { customCaCert: caCert } : {}),
+    };
+    const auth = config.auth;
+    const authOptions =
+      auth.kind === 'pat'
+        ? { token: auth.token }
+        : auth.kind === 'oauth-m2m'
+          ? { authType: 'databricks-oauth' as const, oauthClientId: auth.clientId, oauthClientSecret: auth.clientSecret, useDatabricksOAuthInAzure: true }
+          : (() => {
+              const tokens = cachedTokenSource(deps.credential ?? createAzureCredential(deps.env ?? {}), AZURE_DATABRICKS_SCOPE);
+              return { authType: 'external-token' as const, getToken: () => tokens.getToken() };
+            })();
+    await client.connect({ ...common, ...authOptions } as Parameters<DBSQLClient['connect']>[0]);
+    session = (await client.openSession({ configuration: { STATEMENT_TIMEOUT: String(config.statementTimeoutSeconds) } })) as unknown as Session;
+    return session;
+  };
+
+  const runOnce = async (sql: string): Promise<Row[]> => {
+    const s = await connect();
+    const operation = await s.executeStatement(sql, { runAsync: true });
+    try {
+      const rows = await operation.fetchAll();
+      return rows.filter((r): r is Row => typeof r === 'object' && r !== null);
+    } finally {
+      await operation.close().catch(() => undefined);
+    }
+  };
+
+  return {
+    async query(sql) {
+      const deadline = Date.now() + config.coldStartDeadlineMs;
+      for (let attempt = 0, delay = 1000; ; attempt++, delay = Math.min(delay * 2, 30_000)) {
+        try {
+          return await runOnce(sql);
+        } catch (err) {
+          const message = errorMessage(err);
+          const access = /\[(TABLE_OR_VIEW_NOT_FOUND|INSUFFICIENT_PERMISSIONS)\]/.exec(message);
+          if (access) throw new TableAccessError(access[1] as 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message.split('\n')[0]!);
+          if (err instanceof ConfigError) throw err;
+          if (!COLD_START.test(message) || Date.now() + delay > deadline) throw new Error(redactSecrets(message, config));
+          deps.log.warn('databricks warehouse not ready, retrying', { attempt: attempt + 1, delayMs: delay, error: redactSecrets(message, config).slice(0, 200) });
+          // A broken session is not reused.
+          await session?.close().catch(() => undefined);
+          session = undefined;
+          await sleep(delay);
+        }
+      }
+    },
+    async close() {
+      await session?.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
+      session = undefined;
+      client = undefined;
+    },
+  };
+}
+
+/** Errors never carry a secret, even if a library echoes one. */
+function redactSecrets(message: string, config: DatabricksConfig): string {
+  let out = message;
+  if (config.auth.kind === 'pat') out = out.split(config.auth.token).join('[redacted]');
+  if (config.auth.kind === 'oauth-m2m') out = out.split(config.auth.clientSecret).join('[redacted]');
+  return out;
+}
