@@ -13,12 +13,12 @@ import type { PreparedSeries } from './labels';
  * Output is canonical (what protobufjs and Go's encoder write): minimal varints, fields in number order, proto3
  * scalar defaults (value +0, timestamp 0, empty strings, type UNKNOWN) left out.
  *
- * How it stays fast: one pass writes straight into ONE buffer that is reused across calls (grown when needed). Whole
- * encoded `labels` fields come from a bounded cache (label names and most values repeat across series).
- * Each TimeSeries length prefix is reserved from the size the series has if its strings are ASCII (the usual case,
- * exact); when non-ASCII strings make it longer, the body is moved behind a longer prefix (copyWithin). No
- * per-series or per-sample allocation. Doubles go through a DataView; stale markers are written from the constant
- * 8-byte pattern, never through a JS number (which would quiet the signalling NaN).
+ * How it stays fast: everything is written into ONE buffer that is reused across calls (grown when needed). Whole
+ * encoded `labels` fields (tag, length, name, value as UTF-8) come from a bounded cache, since label names and most
+ * values repeat across series; per series, a sizes pass collects those fields and sums the exact message size, then
+ * a write pass copies them and writes the samples. No per-series or per-sample allocation once the cache is warm.
+ * Doubles go through a DataView; stale markers are written from the constant 8-byte pattern, never through a JS
+ * number (which would quiet the signalling NaN).
  */
 
 const TAG_TIMESERIES = (1 << 3) | 2;
@@ -70,6 +70,8 @@ export class WriteRequestEncoder {
    */
   private byNames = new Map<readonly string[], LabelSlot[]>();
   private cachedBytes = 0;
+  /** The current series' label fields between the two passes (emptied after use). */
+  private readonly fields: Uint8Array[] = [];
 
   /** @param maxCacheBytes bound of the label cache (estimated bytes); it is emptied when full. */
   constructor(private readonly maxCacheBytes = 8 * 1024 * 1024) {}
@@ -130,29 +132,29 @@ export class WriteRequestEncoder {
     const names = s.names;
     const values = s.values;
     const samples = s.samples;
-    // Size if every string is ASCII (exact in the common case), and an upper bound for the buffer.
-    let guess = 0;
-    let chars = 0;
+    // Pass 1: the encoded label fields (cached) and the exact size of the TimeSeries message.
+    const slots = this.labelSlots(names);
+    const fields = this.fields;
+    let size = 0;
     for (let j = 0; j < names.length; j++) {
-      const n = names[j]!.length;
-      const v = values[j]!.length;
-      chars += n + v;
-      const label = 2 + varintLength(n) + n + varintLength(v) + v;
-      guess += 1 + varintLength(label) + label;
+      const field = this.labelField(slots[j]!, values[j]!);
+      fields[j] = field;
+      size += field.length;
     }
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
-      const body = sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
-      guess += 1 + varintLength(body) + body;
+      size += 2 + sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
     }
-    this.ensure(start + 16 + guess + 2 * chars + 8 * names.length);
+    this.ensure(start + 11 + size);
+    // Pass 2: write.
     const buf = this.buf;
-    const reserved = varintLength(guess);
-    const bodyStart = start + 1 + reserved;
-    let p = bodyStart;
-    const slots = this.labelSlots(names);
-    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, this.labelField(slots[j]!, values[j]!));
     const view = this.view;
+    buf[start] = TAG_TIMESERIES;
+    let p = putVarint(buf, start + 1, size);
+    for (let j = 0; j < names.length; j++) {
+      p = copyBytes(buf, p, fields[j]!);
+      fields[j] = EMPTY;
+    }
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       const value = sample.value;
@@ -181,15 +183,6 @@ export class WriteRequestEncoder {
         p = putVarint(buf, p, ts);
       }
     }
-    const size = p - bodyStart;
-    buf[start] = TAG_TIMESERIES;
-    const actual = varintLength(size);
-    if (actual !== reserved) {
-      // Non-ASCII labels made the series longer than guessed: move the body behind the longer prefix.
-      buf.copyWithin(start + 1 + actual, bodyStart, p);
-      p += actual - reserved;
-    }
-    putVarint(buf, start + 1, size);
     return p;
   }
 
