@@ -64,9 +64,18 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
     }
     extra[name] = value;
   }
+  // fetch refuses URLs with userinfo: send it as Basic auth (as Go's http client does) unless auth is configured.
+  const url = new URL(options.url);
+  let authorization = options.authorization;
+  if (url.username || url.password) {
+    const basic = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`, 'utf8').toString('base64')}`;
+    authorization ??= async () => basic;
+    url.username = '';
+    url.password = '';
+  }
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const endpoint = options.url.host;
+  const endpoint = url.host;
   return {
     endpoint,
     async send(body, { attempt = 0, timeoutMs = options.timeoutMs, signal } = {}) {
@@ -82,7 +91,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       let response: Response;
       try {
-        const auth = await options.authorization?.(combined);
+        const auth = await authorization?.(combined);
         if (auth !== undefined) headers.Authorization = auth;
       } catch (err) {
         if (signal?.aborted) throw signal.reason as Error;
@@ -90,7 +99,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         return { status: 'retryable', error: `no authorization token for ${endpoint}: ${errorText(err)}` };
       }
       try {
-        response = await doFetch(options.url, { method: 'POST', headers, body, signal: combined });
+        response = await doFetch(url, { method: 'POST', headers, body, signal: combined });
       } catch (err) {
         if (signal?.aborted) throw signal.reason as Error;
         const error = describeNetworkError(err, timeout.aborted, timeoutMs, endpoint);

@@ -48,7 +48,7 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
     return Number.isSafeInteger(seconds * 1000) ? seconds * 1000 : undefined;
   }
   // An HTTP date always names a weekday or month; this keeps Date.parse from accepting bare numbers like "1.5".
-  if (!/^[A-Za-z]{3},? /.test(value)) return undefined;
+  if (!/^[A-Za-z]{3,9},? /.test(value)) return undefined;
   const at = Date.parse(value);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);

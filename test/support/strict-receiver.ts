@@ -9,7 +9,13 @@ export type Reply =
   | { hang: true };
 
 export interface ReceivedRequest {
+  method: string;
+  path: string;
+  /** The client's port: requests on one keep-alive connection share it. */
+  remotePort: number;
   headers: IncomingHttpHeaders;
+  /** The raw (compressed) body as received. */
+  body: Buffer;
   decoded?: DecodedRequest;
   /** Protocol violations found in this request (empty when it is strictly valid). */
   violations: string[];
@@ -32,7 +38,16 @@ const FRAMED_MAGIC = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** An in-process remote-write 1.0 receiver that checks every request strictly and decodes it independently. */
+/**
+ * An in-process remote-write 1.0 receiver (loopback, port 0) that checks every request strictly and decodes it
+ * independently (test/support/prompb.ts: protobufjs reflection + snappyjs). Each request is recorded with its
+ * headers, raw and decoded body, arrival time and the protocol violations found (empty when strictly valid):
+ * method POST; headers exactly `Content-Encoding: snappy`, `Content-Type: application/x-protobuf`,
+ * `X-Prometheus-Remote-Write-Version: 0.1.0`, `User-Agent: lakepulse/x.y.z`; a Snappy block body (not framed);
+ * labels sorted, unique, non-empty names and values, valid names, `__name__` present and valid; integer ms timestamps.
+ * Replies are scripted per request: a status with headers and body, optionally after a delay; destroying the socket
+ * (after a delay); or never answering.
+ */
 export async function startStrictReceiver(): Promise<StrictReceiver> {
   const sockets = new Set<Socket>();
   const receiver: StrictReceiver = { url: '', requests: [], script: [], accepted: new Map(), close: async () => {} };
@@ -41,26 +56,33 @@ export async function startStrictReceiver(): Promise<StrictReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const request: ReceivedRequest = { headers: req.headers, violations: [], atMs: Date.now() };
+      const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', remotePort: req.socket.remotePort ?? 0, headers: req.headers, body, violations: [], atMs: Date.now() };
       const v = request.violations;
       if (req.method !== 'POST') v.push(`method ${req.method}`);
       if (req.headers['content-encoding'] !== 'snappy') v.push('Content-Encoding is not snappy');
       if (req.headers['content-type'] !== 'application/x-protobuf') v.push('Content-Type is not application/x-protobuf');
       if (req.headers['x-prometheus-remote-write-version'] !== '0.1.0') v.push('X-Prometheus-Remote-Write-Version is not 0.1.0');
-      if (!/^lakepulse\/\d+\.\d+\.\d+/.test(req.headers['user-agent'] ?? '')) v.push('User-Agent lacks name/version');
+      if (!/^lakepulse\/\d+\.\d+\.\d+$/.test(req.headers['user-agent'] ?? '')) v.push(`User-Agent is not lakepulse/<version>: ${req.headers['user-agent']}`);
+      if (Number(req.headers['content-length']) !== body.length) v.push('Content-Length does not match the body');
       if (body.subarray(0, 10).equals(FRAMED_MAGIC)) v.push('framed snappy');
       try {
         request.decoded = decodeWriteRequestBody(body);
         for (const ts of request.decoded.timeseries) {
           const names = ts.labels.map((l) => l.name);
           for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) v.push(`labels not sorted/unique: ${names.join(',')}`);
+          if (ts.samples.length === 0) v.push('series without samples');
           for (const l of ts.labels) {
+            if (l.name === '') v.push('empty label name');
             if (l.value === '') v.push(`empty value for ${l.name}`);
             if (l.name !== '__name__' && !LABEL.test(l.name)) v.push(`bad label name ${l.name}`);
           }
           const name = ts.labels.find((l) => l.name === '__name__')?.value;
           if (!name || !NAME.test(name)) v.push(`bad or missing __name__ ${name}`);
-          for (const s of ts.samples) if (!Number.isSafeInteger(s.timestampMs)) v.push('non-integer timestamp');
+          for (let k = 0; k < ts.samples.length; k++) {
+            const at = ts.samples[k]!.timestampMs;
+            if (!Number.isSafeInteger(at)) v.push('non-integer timestamp');
+            if (k > 0 && !(at > ts.samples[k - 1]!.timestampMs)) v.push('samples not in increasing timestamp order');
+          }
         }
       } catch (err) {
         v.push(`undecodable body: ${(err as Error).message}`);
