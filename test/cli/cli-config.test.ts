@@ -14,13 +14,13 @@ test('configuration errors exit 2 with a message naming the variable', async () 
   const missingUrl = await cli(['run', '--once'], { SYNAPSE_WORKSPACES: 'contoso' });
   assert.equal(missingUrl.code, 2);
   assert.match(missingUrl.stderr, /REMOTE_WRITE_URL/);
-  const badTimeout = await cli(['run', '--once'], { REMOTE_WRITE_URL: 'http://127.0.0.1:1/w', REMOTE_WRITE_TIMEOUT_MS: 'soon', SYNAPSE_WORKSPACES: 'c' });
+  const badTimeout = await cli(['run', '--once'], { REMOTE_WRITE_URL: 'http://127.0.0.1:1/w', REMOTE_WRITE_TIMEOUT_MS: 'soon', SYNAPSE_WORKSPACES: 'contoso' });
   assert.equal(badTimeout.code, 2);
   assert.match(badTimeout.stderr, /REMOTE_WRITE_TIMEOUT_MS must be a positive integer \(got "soon"\)/);
   const noSource = await cli(['run', '--once', '--dry-run'], {});
   assert.equal(noSource.code, 2);
   assert.match(noSource.stderr, /DATABRICKS_SERVER_HOSTNAME.*SYNAPSE_WORKSPACES/);
-  const wrongSource = await cli(['run', '--once', '--dry-run', '--source', 'databricks'], { SYNAPSE_WORKSPACES: 'c' });
+  const wrongSource = await cli(['run', '--once', '--dry-run', '--source', 'databricks'], { SYNAPSE_WORKSPACES: 'contoso' });
   assert.equal(wrongSource.code, 2);
   assert.match(wrongSource.stderr, /DATABRICKS_SERVER_HOSTNAME/);
 });
