@@ -41,7 +41,7 @@ function batch(n: number, t = Date.now()): Series[] {
 
 test('status table: what is retried, what is resent, what is counted', async () => {
   const table: Array<{ status: number; retried: boolean }> = [
-    { status: 400, retried: false }, { status: 401, retried: false }, { status: 403, retried: false }, { status: 404, retried: false },
+    { status: 200, retried: false }, { status: 204, retried: false }, { status: 400, retried: false }, { status: 401, retried: false }, { status: 403, retried: false }, { status: 404, retried: false },
     { status: 409, retried: false }, { status: 422, retried: false }, { status: 500, retried: true }, { status: 502, retried: true },
     { status: 503, retried: true }, { status: 504, retried: true }, { status: 429, retried: true },
   ];
@@ -51,19 +51,30 @@ test('status table: what is retried, what is resent, what is counted', async () 
     rx.script.push({ status, body: `nope ${status}` });
     const d = deps();
     const r = await createRemoteWriter(cfg(rx.url), d.deps).write(batch(3));
-    if (retried) {
+    if (status < 300) {
+      assert.equal(rx.requests.length, 1);
+      assert.equal(r.samplesSent, 3);
+      assert.equal(r.samplesFailed + r.samplesRetried, 0);
+      assert.deepEqual(d.log.lines, [], 'a success logs nothing');
+    } else if (retried) {
       assert.equal(rx.requests.length, 2, `${status} is retried once then succeeds`);
       assert.equal(r.samplesSent, 3);
       assert.equal(r.samplesRetried, 3);
       assert.equal(r.samplesFailed, 0);
       assert.equal(rx.accepted.size, 3, `${status}: delivered exactly once`);
       assert.equal(rx.requests[1]!.headers['retry-attempt'], '1');
+      const retryLines = d.log.lines.filter((l) => l.message === 'remote write retry');
+      assert.equal(d.log.lines.length, 1, 'one log line for the one retry');
+      assert.deepEqual({ ...retryLines[0]!.fields, error: undefined, endpoint: undefined }, { attempt: 1, delayMs: d.waits[0], status, samples: 3, error: undefined, endpoint: undefined });
     } else {
       assert.equal(rx.requests.length, 1, `${status} is never resent`);
       assert.equal(r.samplesFailed, 3);
       assert.equal(r.samplesSent, 0);
       assert.ok(r.errors[0]?.includes(`HTTP ${status}`) && r.errors[0].includes(`nope ${status}`), r.errors[0]);
       assert.deepEqual(r.undelivered, [], 'rejected samples are not kept for another try');
+      const logged = d.log.lines.filter((l) => l.message === 'remote write rejected');
+      assert.equal(logged.length, 1);
+      assert.ok(String(logged[0]!.fields?.error).endsWith(`nope ${status}`));
     }
     for (const q of rx.requests) assert.deepEqual(q.violations, []);
   }
@@ -180,4 +191,92 @@ test('reserved headers cannot be overridden', () => {
   for (const h of ['Content-Encoding', 'user-agent', 'X-Prometheus-Remote-Write-Version', 'Authorization']) {
     assert.throws(() => createRemoteWriter(cfg(rx.url, { headers: { [h]: 'x' } }), deps().deps), /reserved/);
   }
+});
+
+test('a Retry-After above maxBackoffMs is honoured within the retry budget; one beyond it gives up at once', async () => {
+  rx.script.push({ status: 503, headers: { 'Retry-After': '10' } });
+  const d1 = deps();
+  const r1 = await createRemoteWriter(cfg(rx.url, { maxBackoffMs: 2000, maxRetryMs: 60_000 }), d1.deps).write(batch(2));
+  assert.deepEqual(d1.waits, [10_000]);
+  assert.equal(r1.samplesSent, 2);
+
+  rx.requests.length = 0;
+  rx.script.push({ status: 429, headers: { 'Retry-After': '120' } });
+  const d2 = deps();
+  const r2 = await createRemoteWriter(cfg(rx.url, { maxRetryMs: 60_000 }), d2.deps).write(batch(2));
+  assert.deepEqual(d2.waits, [], 'no wait that would end past the deadline');
+  assert.equal(rx.requests.length, 1);
+  assert.equal(r2.samplesFailed, 2);
+  assert.equal(r2.undelivered.length, 2);
+});
+
+test('given-up samples come back exactly as undelivered series, in order', async () => {
+  rx.decide = () => ({ status: 500, body: 'down\nfor maintenance' });
+  const t = Date.now();
+  const input: Series[] = [
+    { labels: { __name__: 'u', b: '2', a: '1' }, samples: [{ value: 1, timestampMs: t - 2000 }, { value: 2, timestampMs: t - 1000 }] },
+    { labels: { __name__: 'u', a: '2' }, samples: [{ value: 3, timestampMs: t }] },
+  ];
+  let clock = t;
+  const d = deps({ now: () => clock, sleep: async (ms: number) => void (clock += ms) });
+  const r = await createRemoteWriter(cfg(rx.url, { maxRetryMs: 3000 }), d.deps).write(input);
+  assert.equal(r.samplesFailed, 3);
+  assert.equal(r.samplesSent, 0);
+  assert.equal(r.samplesRetried, 3 * (rx.requests.length - 1), 'every retry re-sent all three samples');
+  assert.deepEqual(r.undelivered.map((s) => ({ labels: { ...s.labels }, samples: s.samples })), [
+    { labels: { __name__: 'u', a: '1', b: '2' }, samples: input[0]!.samples },
+    { labels: { __name__: 'u', a: '2' }, samples: input[1]!.samples },
+  ]);
+  assert.deepEqual(r.errors, [`HTTP 500 from ${new URL(rx.url).host}: down for maintenance`], 'one printable line');
+  assert.equal(d.log.lines.filter((l) => l.message === 'remote write gave up').length, 1);
+  assert.equal(d.log.lines.length, rx.requests.length, 'one line per attempt: a retry line each, then the give-up line');
+});
+
+test('only the samples past the age limit are dropped; samples that age out while retrying are dropped too old', async () => {
+  const t = Date.now();
+  const maxAge = 15 * 60_000;
+  const mixed: Series[] = [{ labels: { __name__: 'aging' }, samples: [{ value: 1, timestampMs: t - maxAge - 1 }, { value: 2, timestampMs: t - maxAge + 60_000 }, { value: 3, timestampMs: t }] }];
+  const r1 = await createRemoteWriter(cfg(rx.url), deps({ now: () => t }).deps).write(mixed);
+  assert.deepEqual(r1.samplesDropped, { too_old: 1 });
+  assert.deepEqual(r1.seriesDropped, {}, 'the series itself is kept');
+  assert.equal(r1.samplesSent, 2);
+  assert.deepEqual(rx.accepted.get('__name__=aging')?.map((x) => x.value), [2, 3]);
+
+  // The receiver answers 503 with Retry-After 40 s; the first sample is 14 min 30 s old, the second 13 min: after
+  // one wait the first is too old and is left out of the retry; the second goes through.
+  rx.requests.length = 0;
+  rx.accepted.clear();
+  rx.script.push({ status: 503, headers: { 'Retry-After': '40' } });
+  let clock = t;
+  const d = deps({ now: () => clock, sleep: async (ms: number) => void (clock += ms) });
+  const aging: Series[] = [{ labels: { __name__: 'aging2' }, samples: [{ value: 1, timestampMs: t - maxAge + 30_000 }, { value: 2, timestampMs: t - 13 * 60_000 }] }];
+  const r2 = await createRemoteWriter(cfg(rx.url, { maxRetryMs: 120_000 }), d.deps).write(aging);
+  assert.deepEqual(r2.samplesDropped, { too_old: 1 });
+  assert.equal(r2.samplesSent, 1);
+  assert.deepEqual(rx.requests.map((q) => q.decoded!.timeseries[0]!.samples.length), [2, 1]);
+
+  // When every sample would be too old before the retry could start, nothing is retried: dropped as too old.
+  rx.requests.length = 0;
+  rx.script.push({ status: 503, headers: { 'Retry-After': '60' } });
+  clock = t;
+  const d3 = deps({ now: () => clock, sleep: async (ms: number) => void (clock += ms) });
+  const r3 = await createRemoteWriter(cfg(rx.url), d3.deps).write([{ labels: { __name__: 'aging3' }, samples: [{ value: 1, timestampMs: t - maxAge + 30_000 }] }]);
+  assert.deepEqual(d3.waits, []);
+  assert.equal(rx.requests.length, 1);
+  assert.deepEqual(r3.samplesDropped, { too_old: 1 });
+  assert.equal(r3.samplesFailed, 0);
+  assert.deepEqual(r3.undelivered, [], 'too old for the next run as well');
+});
+
+test('an aborted write stops sending and returns everything undelivered', async () => {
+  rx.decide = () => ({ status: 204, delayMs: 30 });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('invocation deadline')), 45);
+  const r = await createRemoteWriter(cfg(rx.url, { maxSamplesPerRequest: 10 }), deps().deps).write(batch(100), [], controller.signal);
+  assert.ok(r.samplesSent >= 10 && r.samplesSent < 100, `sent ${r.samplesSent}`);
+  assert.equal(r.samplesSent + r.samplesFailed, 100);
+  assert.equal(r.undelivered.reduce((n, s) => n + s.samples.length, 0), r.samplesFailed);
+  assert.match(r.errors[0] ?? '', /aborted: invocation deadline/);
+  const delivered = new Set([...rx.accepted.keys()]);
+  for (const s of r.undelivered) assert.ok(!delivered.has(`__name__=sender_test,i=${s.labels.i}`), 'nothing both delivered and undelivered');
 });

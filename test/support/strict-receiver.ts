@@ -97,6 +97,7 @@ export async function startStrictReceiver(): Promise<StrictReceiver> {
           req.socket.destroy();
           return;
         }
+        if (req.socket.destroyed) return; // the client gave up (timeout, abort): it can never learn of a success
         if (reply.status >= 200 && reply.status < 300 && request.decoded) {
           for (const ts of request.decoded.timeseries) {
             const key = ts.labels.map((l) => `${l.name}=${l.value}`).join(',');
