@@ -11,6 +11,16 @@ import type { Sample, Series } from '../series';
  * - samples with non-integer or non-finite timestamps are dropped; the rest sorted, a repeated timestamp keeps the
  *   last sample.
  * An offending series is DROPPED and counted (series and samples) under a reason constant, never truncated.
+ *
+ * API:
+ *   prepareEach(input: Iterable<Series>, drops): Generator<PreparedSeries>   // lazy; no cross-series de-duplication
+ *   prepareSeries(input: readonly Series[], drops): PreparedSeries[]        // eager; repeated label sets dropped
+ *   new DropCounter() → .series / .samples (Record<reason, count>), .totalSeries, .totalSamples
+ *
+ * Design for speed: series built by the same code have the same label keys in the same order, so the work on names
+ * (sanitising, sorting, limits, duplicates) is done once per distinct key list ("shape") and reused; each prepared
+ * series then costs one pass over its values. Series of one shape share the `names` array, which lets the encoder
+ * cache encoded label fields per (names array, position, value).
  */
 
 /**
