@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { ConfigError } from '../../errors';
 import { EnvReader } from '../../env';
 
@@ -60,7 +61,7 @@ export function loadDatabricksConfig(env: EnvReader): DatabricksConfig | undefin
     serverHostname,
     httpPath,
     port: env.positiveInt('DATABRICKS_PORT', 443),
-    caCertPath: env.string('DATABRICKS_CA_CERT'),
+    caCertPath: readableFile(env, 'DATABRICKS_CA_CERT'),
     catalog: catalogName(env.string('DATABRICKS_CATALOG') ?? 'system'),
     auth,
     slaSeconds: env.positiveInt('DATABRICKS_SLA_SECONDS', 3600),
@@ -87,4 +88,16 @@ export function loadDatabricksConfig(env: EnvReader): DatabricksConfig | undefin
 function catalogName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError('DATABRICKS_CATALOG', `DATABRICKS_CATALOG must be a plain identifier (got ${JSON.stringify(name)})`);
   return name;
+}
+
+/** A path setting that must name a readable file (checked once, at start). */
+function readableFile(env: EnvReader, name: string): string | undefined {
+  const path = env.string(name);
+  if (path === undefined) return undefined;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new ConfigError(name, `${name} must name a readable PEM file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}: ${path})`);
+  }
+  return path;
 }
