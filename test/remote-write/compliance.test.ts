@@ -45,7 +45,9 @@ test('Headers: Content-Encoding, Content-Type, version and User-Agent; body is n
 test('SortedLabels, RepeatedLabels, EmptyLabels, NameLabel', async () => {
   await write([
     { labels: { __name__: 'sorted', b: '2', a: '1' }, samples: [{ value: 1, timestampMs: now }] },
+    // A JS object cannot repeat a key: names that collide after normalisation or case folding are the repeats here.
     { labels: { __name__: 'repeated', a: '1', A: '1' }, samples: [{ value: 1, timestampMs: now }] },
+    { labels: { __name__: 'repeated', 'a-b': '1', a_b: '2' }, samples: [{ value: 1, timestampMs: now }] },
     { labels: { __name__: 'empty', a: '' }, samples: [{ value: 1, timestampMs: now }] },
     { labels: { job: 'nameless' }, samples: [{ value: 1, timestampMs: now }] },
   ]);
@@ -85,30 +87,58 @@ test('Edge cases: a 10 KB label value, a metric name over 100 characters, colons
   assert.deepEqual(r.samplesDropped, { label_value_too_long: 1 });
 });
 
-test('Ordering: 1000 series through a receiver with random delays keep strictly increasing timestamps', async () => {
-  rx.decide = () => ({ status: 204, delayMs: Math.floor(Math.random() * 20) });
-  const rounds = 5;
+test('Ordering: 1000 series through a receiver sleeping 0–50 ms per request keep strictly increasing timestamps', async () => {
+  rx.decide = () => ({ status: 204, delayMs: Math.floor(Math.random() * 51) });
+  const rounds = 3;
+  const perRound = 3;
   for (let r = 0; r < rounds; r++) {
-    await write(
-      Array.from({ length: 1000 }, (_, i) => ({ labels: { __name__: 'ordering', i: String(i) }, samples: [{ value: r, timestampMs: now + r * 1000 }, { value: r, timestampMs: now + r * 1000 + 500 }] })),
-      { maxSamplesPerRequest: 150 },
-    );
+    // 149 samples per request: series straddle request boundaries inside one write too.
+    const series = Array.from({ length: 1000 }, (_, i) => ({
+      labels: { __name__: 'ordering', i: String(i) },
+      samples: Array.from({ length: perRound }, (_, k) => ({ value: r * perRound + k, timestampMs: now + (r * perRound + k) * 1000 })),
+    }));
+    const result = await write(series, { maxSamplesPerRequest: 149 });
+    assert.equal(result.samplesSent, 1000 * perRound);
   }
+  assert.ok(rx.requests.length >= (rounds * 1000 * perRound) / 149);
+  assert.ok(rx.requests.every((q) => q.violations.length === 0));
   assert.equal(rx.accepted.size, 1000);
   for (const samples of rx.accepted.values()) {
-    assert.equal(samples.length, rounds * 2);
+    assert.equal(samples.length, rounds * perRound);
     for (let k = 1; k < samples.length; k++) assert.ok(samples[k]!.timestampMs > samples[k - 1]!.timestampMs);
+    assert.deepEqual(samples.map((x) => x.value), Array.from({ length: rounds * perRound }, (_, k) => k));
   }
 });
 
-test('Retries500: the sample arrives later, once; Retries400: never again', async () => {
-  rx.script.push({ status: 500 });
-  await write([{ labels: { __name__: 'r500' }, samples: [{ value: 1, timestampMs: now }] }]);
-  assert.equal(rx.requests.length, 2);
-  assert.equal([...rx.accepted.values()][0]?.length, 1);
-  rx.requests.length = 0;
-  rx.script.push({ status: 400 });
-  await write([{ labels: { __name__: 'r400' }, samples: [{ value: 1, timestampMs: now }] }]);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(rx.requests.length, 1);
+test('Backoff: each interval at least 0.8 of the previous one, at least 1 ms, at most 60 s', async () => {
+  rx.decide = () => ({ status: 503 });
+  await write([{ labels: { __name__: 'backoff' }, samples: [{ value: 1, timestampMs: Date.now() }] }], { minBackoffMs: 5, maxBackoffMs: 40, maxRetryMs: 400 });
+  const at = rx.requests.map((q) => q.atMs);
+  assert.ok(at.length >= 6, `${at.length} attempts`);
+  const intervals = at.slice(1).map((t, i) => t - at[i]!);
+  for (let i = 0; i < intervals.length; i++) {
+    assert.ok(intervals[i]! >= 1 && intervals[i]! <= 60_000);
+    if (i > 0) assert.ok(intervals[i]! >= 0.8 * intervals[i - 1]! - 5, `interval ${intervals[i]} after ${intervals[i - 1]} (ms)`);
+  }
+  assert.ok(at.at(-1)! - at[0]! <= 400 + 50, 'no attempt after the retry budget');
+});
+
+test('Retries500: the sample arrives later, exactly once; Retries400: never again', async () => {
+  for (const status of [500, 502, 503, 504]) {
+    rx.requests.length = 0;
+    rx.accepted.clear();
+    rx.script.push({ status });
+    const r = await write([{ labels: { __name__: 'r5xx', status: String(status) }, samples: [{ value: status, timestampMs: now }] }]);
+    assert.equal(rx.requests.length, 2, String(status));
+    assert.deepEqual(rx.requests[1]!.decoded, rx.requests[0]!.decoded, 'the same sample, later');
+    assert.deepEqual([...rx.accepted.values()], [[{ timestampMs: now, value: status, stale: false }]]);
+    assert.equal(r.samplesRetried, 1);
+  }
+  for (const status of [400, 401, 404]) {
+    rx.requests.length = 0;
+    rx.script.push({ status });
+    await write([{ labels: { __name__: 'r4xx' }, samples: [{ value: 1, timestampMs: now }] }]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(rx.requests.length, 1, String(status));
+  }
 });
