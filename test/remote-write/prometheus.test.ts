@@ -43,7 +43,7 @@ test('10^5 series arrive complete', async () => {
   const r = await writer.write(series);
   assert.equal(r.samplesSent, 100_000);
   assert.equal(r.requests, 50, '2000 samples per request');
-  const count = await prom.query('count(e2e_many)', t / 1000 + 1);
+  const count = await prom.query('count({__name__=~"e2e_ma.y"})', t / 1000 + 1);
   assert.equal(count[0]?.value[1], '100000');
   const sum = await prom.query('sum(e2e_many)', t / 1000 + 1);
   assert.equal(sum[0]?.value[1], String((99_999 * 100_000) / 2));
