@@ -67,13 +67,23 @@ export async function scrapeApplication(
   const target = appLabels(base, job);
   const series: Series[] = [];
   const families = new Map<string, MetricMetadata>();
+  // The parser shares one labels object per executor: merge each with the target labels once.
+  const merged = new Map<Record<string, string>, Record<string, string>>();
   for (const s of samples) {
-    const name = s.name.startsWith('metrics_') ? `spark_${s.name.slice(8)}` : s.name;
-    const labels: Record<string, string> = { __name__: name };
-    for (const [k, v] of Object.entries(s.labels)) if (!TARGET_LABELS.has(k)) labels[k] = v;
-    Object.assign(labels, target);
-    series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
-    if (!families.has(name)) families.set(name, { name, type: name.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${s.name}, as Spark's /metrics/executors/prometheus reports it.` });
+    let family = families.get(s.name);
+    if (family === undefined) {
+      const renamed = s.name.startsWith('metrics_') ? `spark_${s.name.slice(8)}` : s.name;
+      family = { name: renamed, type: renamed.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${s.name}, as Spark's /metrics/executors/prometheus reports it.` };
+      families.set(s.name, family);
+    }
+    let rest = merged.get(s.labels);
+    if (rest === undefined) {
+      rest = {};
+      for (const k in s.labels) if (!TARGET_LABELS.has(k)) rest[k] = s.labels[k]!;
+      Object.assign(rest, target);
+      merged.set(s.labels, rest);
+    }
+    series.push({ labels: { __name__: family.name, ...rest }, samples: [{ value: s.value, timestampMs: nowMs }] });
   }
   return { up: true, ended: false, series, metadata: [...families.values()] };
 }

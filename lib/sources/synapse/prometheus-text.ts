@@ -18,12 +18,13 @@ export interface ParsedText {
 }
 
 const NAME_START = /[a-zA-Z_:]/;
-const NAME_CHAR = /[a-zA-Z0-9_:]/;
 /** After a closing quote: `, next_label="` means the value ended; anything else means the quote was part of it. */
 const NEXT_LABEL = /,\s*[a-zA-Z_][a-zA-Z0-9_]*="/y;
 
 export function parsePrometheusText(text: string, maxLines = 1_000_000): ParsedText {
   const samples: TextSample[] = [];
+  // Spark writes ~40 lines per executor with the same label set: parse each label set once and share the object.
+  const labelSets = new Map<string, Record<string, string>>();
   let badLines = 0;
   let start = 0;
   let lines = 0;
@@ -36,7 +37,7 @@ export function parsePrometheusText(text: string, maxLines = 1_000_000): ParsedT
     if (line.endsWith('\r')) line = line.slice(0, -1);
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const sample = parseLine(trimmed);
+    const sample = parseLine(trimmed, labelSets);
     if (sample) samples.push(sample);
     else badLines++;
   }
@@ -44,13 +45,23 @@ export function parsePrometheusText(text: string, maxLines = 1_000_000): ParsedT
   return { samples, badLines };
 }
 
-function parseLine(line: string): TextSample | undefined {
+function parseLine(line: string, labelSets: Map<string, Record<string, string>>): TextSample | undefined {
   if (!NAME_START.test(line[0]!)) return undefined;
   let i = 1;
-  while (i < line.length && NAME_CHAR.test(line[i]!)) i++;
+  while (i < line.length && isNameChar(line.charCodeAt(i))) i++;
   const name = line.slice(0, i);
-  const labels: Record<string, string> = {};
+  let labels: Record<string, string> = {};
   if (line[i] === '{') {
+    // Fast path: the same label text as an earlier line (up to the last `"}` before the value).
+    const close = line.lastIndexOf('"}');
+    if (close > i) {
+      const shared = labelSets.get(line.slice(i, close + 2));
+      if (shared !== undefined) {
+        const value = parseValue(firstToken(line.slice(close + 2)));
+        return value === undefined ? undefined : { name, labels: shared, value };
+      }
+    }
+    const labelStart = i;
     i++;
     for (;;) {
       while (line[i] === ' ' || line[i] === ',') i++;
@@ -86,6 +97,12 @@ function parseLine(line: string): TextSample | undefined {
       labels[key] = line.slice(valueStart, valueEnd);
       i = valueEnd + 1;
     }
+    if (line[i - 1] === '}' && line[i - 2] === '"') {
+      const text = line.slice(labelStart, i);
+      const shared = labelSets.get(text);
+      if (shared) labels = shared;
+      else if (labelSets.size < 100_000) labelSets.set(text, labels);
+    }
   }
   const rest = line.slice(i).trim();
   if (rest === '') return undefined;
@@ -93,6 +110,16 @@ function parseLine(line: string): TextSample | undefined {
   const value = parseValue(space < 0 ? rest : rest.slice(0, space));
   if (value === undefined) return undefined;
   return { name, labels, value };
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 58;
+}
+
+function firstToken(rest: string): string {
+  const t = rest.trim();
+  const space = t.indexOf(' ');
+  return space < 0 ? t : t.slice(0, space);
 }
 
 function parseValue(token: string): number | undefined {
