@@ -242,7 +242,7 @@ function encodeLabelField(name: string, value: string): Uint8Array {
 /** Short byte strings copy faster in a loop than through TypedArray.set's call overhead. */
 function copyBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
   const n = b.length;
-  if (n > 24) buf.set(b, p);
+  if (n > 16) buf.set(b, p);
   else for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
   return p + n;
 }
