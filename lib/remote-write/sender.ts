@@ -63,6 +63,7 @@ export interface RemoteWriterDeps {
  * - once a batch has been given up, later batches of the same write() get one attempt each (the receiver is likely
  *   down, and the invocation has a deadline) until one succeeds;
  * - an aborted `signal` stops sending: what was not delivered is counted failed and returned in `undelivered`.
+ * `samplesSent + samplesFailed + samplesDropped` accounts for every input sample exactly once.
  * Logs at most one line per batch attempt; never a secret (the endpoint is logged as its host only).
  * Series with the same label set must be merged by the caller (lib/series.ts mergeSeries).
  */
@@ -98,11 +99,12 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
         const ageDeadlineMs = newestTimestampMs(batch) + config.maxSampleAgeMs;
         const ageBinds = ageDeadlineMs < retryDeadlineMs;
         const backoff = new Backoff({ minMs: config.minBackoffMs, maxMs: config.maxBackoffMs, maxRetryAfterMs: Math.max(config.maxRetryMs, config.maxBackoffMs), random: deps.random });
-        const outcome = await withRetries<SendResult | undefined>(
+        const attempts = withRetries<SendResult | undefined>(
           async (attempt) => {
             if (attempt > 0) {
               current = withoutTooOld(current, now() - config.maxSampleAgeMs, drops, encoder);
               if (current.samples === 0 && current.series.length === 0 && batch.samples > 0) return { retry: false, value: undefined };
+              result.samplesRetried += current.samples;
             }
             result.requests += 1;
             const sent = await client.send(current.body, { attempt, signal });
@@ -115,12 +117,18 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
             now,
             signal,
             onRetry: ({ attempt, delayMs, value }) => {
-              result.samplesRetried += current.samples;
               const failure = value?.status === 'retryable' ? value : undefined;
               log.warn('remote write retry', { attempt, delayMs, status: failure?.statusCode, samples: current.samples, endpoint: client.endpoint, error: failure?.error });
             },
           },
         );
+        let outcome: Awaited<typeof attempts>;
+        try {
+          outcome = await attempts;
+        } catch (err) {
+          if (signal?.aborted) giveUp(current, abortReason(signal)); // accounted here, exactly once
+          throw err;
+        }
         const sent = outcome.value;
         if (sent === undefined) return; // every sample became too old while waiting (counted by withoutTooOld)
         switch (sent.status) {
@@ -158,26 +166,25 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
           return;
         }
         log.warn('remote write batch too large, splitting', { status: 413, samples: batch.samples, endpoint: client.endpoint });
-        for (const half of halves) await deliver(half, retryDeadlineMs);
+        for (let i = 0; i < halves.length; i++) {
+          try {
+            await deliver(halves[i]!, retryDeadlineMs);
+          } catch (err) {
+            if (signal?.aborted) for (const rest of halves.slice(i + 1)) giveUp(rest, abortReason(signal));
+            throw err;
+          }
+        }
       };
 
       const pending = batches(withoutTooOldSeries(prepareEach(series, drops), now() - config.maxSampleAgeMs, drops), config, drops, config.sendMetadata ? metadata : [], encoder);
-      let inFlight: Batch | undefined;
       try {
         // Not for-of: leaving a for-of by an exception would close the generator, and the rest is needed below.
-        for (let next = pending.next(); !next.done; next = pending.next()) {
-          inFlight = next.value;
-          await deliver(inFlight, now() + config.maxRetryMs);
-          inFlight = undefined;
-        }
+        for (let next = pending.next(); !next.done; next = pending.next()) await deliver(next.value, now() + config.maxRetryMs);
       } catch (err) {
         if (!signal?.aborted) throw err;
-        // Stopped by the caller (e.g. the invocation deadline): everything not yet delivered is kept for next time.
-        // (A batch split after a 413 may have delivered its first half; that half is counted sent and resent later,
-        // which the receiver treats as a duplicate of the same samples.)
-        const reason = `remote write aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`;
-        if (inFlight) giveUp(inFlight, reason);
-        for (let next = pending.next(); !next.done; next = pending.next()) giveUp(next.value, reason);
+        // Stopped by the caller (e.g. the invocation deadline): the batch in flight was accounted by deliver();
+        // everything not yet sent is kept for next time.
+        for (let next = pending.next(); !next.done; next = pending.next()) giveUp(next.value, abortReason(signal));
       }
       Object.assign(result.samplesDropped, drops.samples);
       Object.assign(result.seriesDropped, drops.series);
@@ -224,6 +231,10 @@ function toSeries(s: PreparedSeries): Series {
   const labels: Record<string, string> = {};
   for (let i = 0; i < s.names.length; i++) labels[s.names[i]!] = s.values[i]!;
   return { labels, samples: s.samples };
+}
+
+function abortReason(signal: AbortSignal): string {
+  return `remote write aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`;
 }
 
 /** Error text as one printable line (bodies may hold newlines or control characters). */
