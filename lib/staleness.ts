@@ -1,10 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { labelsFromKey, seriesKey, staleMarker, type Series } from './series';
+import { labelsFromKey, staleMarker, type Labels, type Series } from './series';
 import type { StateStore } from './state/store';
 
 /**
  * Stale markers for series that disappeared: a stateless run can only tell that a series ended by comparing with
- * the previous run's series set, kept per target in the state store (gzip-compressed: label sets repeat a lot).
+ * the previous run's series set, kept per target in the state store.
+ *
+ * Most series of a target differ from others only by `__name__` (Spark: ~40 metrics per executor), so sets are kept
+ * as "entities" (every label but the name, in canonical order) with the names seen for each. A run of consecutive
+ * series with the same entity — how sources emit them — costs one key computation, not one per series.
  */
 export class StalenessTracker {
   constructor(private readonly state: StateStore) {}
@@ -19,84 +23,113 @@ export class StalenessTracker {
    * set. Series whose samples are all stale markers are not part of the set.
    */
   async update(source: string, target: string, current: readonly Series[], nowMs: number): Promise<{ series: Series[]; markers: Series[] }> {
-    const key = this.key(source, target);
-    const previous = decodeKeys(await this.state.get(key));
-    const now = new Map<string, number>();
+    const stateKey = this.key(source, target);
+    const previous = decodeSet(await this.state.get(stateKey));
+    const entities = new Map<string, Map<string, number>>();
     const series: Series[] = [];
+    let lastLabels: Labels | undefined;
+    let lastEntity = '';
     for (const s of current) {
-      const k = seriesKey(s.labels);
-      const at = now.get(k);
+      const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
+      lastLabels = s.labels;
+      lastEntity = entity;
+      const name = s.labels.__name__ ?? '';
+      let names = entities.get(entity);
+      if (names === undefined) entities.set(entity, (names = new Map()));
+      const at = names.get(name);
       if (at === undefined) {
-        now.set(k, series.length);
+        names.set(name, series.length);
         series.push(s);
       } else {
         const first = series[at]!;
         series[at] = { labels: first.labels, samples: [...first.samples, ...s.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
       }
     }
-    const live = new Set<string>();
-    for (const [k, i] of now) if (series[i]!.samples.some((x) => !x.stale)) live.add(k);
-    const markers: Series[] = [];
-    for (const k of previous) {
-      if (!live.has(k)) markers.push(staleMarker(labelsFromKey(k), nowMs));
+    const live = new Map<string, string[]>();
+    for (const [entity, names] of entities) {
+      const liveNames: string[] = [];
+      for (const [name, i] of names) if (series[i]!.samples.some((x) => !x.stale)) liveNames.push(name);
+      if (liveNames.length) live.set(entity, liveNames);
     }
-    await this.state.put(key, encodeKeys(live));
+    const markers: Series[] = [];
+    for (const [entity, names] of previous) {
+      const now = entities.get(entity);
+      for (const name of names) {
+        const i = now?.get(name);
+        if (i !== undefined && series[i]!.samples.some((x) => !x.stale)) continue;
+        const labels = labelsFromKey(entity);
+        if (name !== '') labels.__name__ = name;
+        markers.push(staleMarker(labels, nowMs));
+      }
+    }
+    await this.state.put(stateKey, encodeSet(live));
     return { series, markers };
   }
 }
 
-/**
- * Most series of a target differ from others only by `__name__` (Spark: ~40 metrics per executor), so the set is
- * stored grouped by everything but the name: a table of names, then each group's remaining labels and name indexes.
- */
-function encodeKeys(keys: Set<string>): { v: 2; gz: string } {
-  const names: string[] = [];
-  const nameIndex = new Map<string, number>();
-  const groups = new Map<string, number[]>();
-  const prefix = '__name__\u0000';
-  for (const key of keys) {
-    let name = '';
-    let rest = key;
-    if (key.startsWith(prefix)) {
-      const end = key.indexOf('\u0001');
-      name = key.slice(prefix.length, end);
-      rest = key.slice(end + 1);
-    }
-    let i = nameIndex.get(name);
-    if (i === undefined) {
-      i = names.length;
-      names.push(name);
-      nameIndex.set(name, i);
-    }
-    let list = groups.get(rest);
-    if (list === undefined) groups.set(rest, (list = []));
-    list.push(i);
+/** Every label but `__name__`, sorted, empty values left out (as labelsFromKey reads it back). */
+function entityKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (const name of names) {
+    if (name === '__name__') continue;
+    const value = labels[name];
+    if (value === undefined || value === '') continue;
+    key += name + '\u0000' + value + '\u0001';
   }
-  const parts: string[] = [names.join('\u0002')];
-  for (const [rest, idx] of groups) parts.push(rest + '\u0003' + idx.join(','));
-  return { v: 2, gz: gzipSync(Buffer.from(parts.join('\u0004'), 'utf8'), { level: 1 }).toString('base64') };
+  return key;
 }
 
-function decodeKeys(stored: unknown): string[] {
-  if (typeof stored !== 'object' || stored === null) return [];
+/** Same labels apart from `__name__`, compared without allocating. */
+function sameEntity(a: Labels, b: Labels): boolean {
+  let na = 0;
+  for (const k in a) {
+    if (k === '__name__') continue;
+    if (a[k] !== b[k]) return false;
+    na++;
+  }
+  let nb = 0;
+  for (const k in b) if (k !== '__name__') nb++;
+  return na === nb;
+}
+
+function encodeSet(set: Map<string, string[]>): { v: 3; gz: string } {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const parts: string[] = [];
+  for (const [entity, list] of set) {
+    const idx: number[] = [];
+    for (const name of list) {
+      let i = index.get(name);
+      if (i === undefined) {
+        i = names.length;
+        names.push(name);
+        index.set(name, i);
+      }
+      idx.push(i);
+    }
+    parts.push(entity + '\u0003' + idx.join(','));
+  }
+  const text = names.join('\u0002') + '\u0004' + parts.join('\u0004');
+  return { v: 3, gz: gzipSync(Buffer.from(text, 'utf8'), { level: 1 }).toString('base64') };
+}
+
+function decodeSet(stored: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (typeof stored !== 'object' || stored === null) return out;
   const gz = (stored as { gz?: unknown }).gz;
-  if (typeof gz !== 'string' || (stored as { v?: unknown }).v !== 2) return [];
+  if (typeof gz !== 'string' || (stored as { v?: unknown }).v !== 3) return out;
   try {
     const text = gunzipSync(Buffer.from(gz, 'base64')).toString('utf8');
-    if (text === '') return [];
     const [nameList, ...groups] = text.split('\u0004');
     const names = nameList!.split('\u0002');
-    const keys: string[] = [];
     for (const g of groups) {
+      if (g === '') continue;
       const sep = g.lastIndexOf('\u0003');
-      const rest = g.slice(0, sep);
-      for (const i of g.slice(sep + 1).split(',')) {
-        const name = names[Number(i)] ?? '';
-        keys.push(name === '' ? rest : `__name__\u0000${name}\u0001${rest}`);
-      }
+      out.set(g.slice(0, sep), g.slice(sep + 1).split(',').map((i) => names[Number(i)] ?? ''));
     }
-    return keys;
   } catch {
-    return []; // corrupt state: start a new set rather than fail the cycle
+    // corrupt state: start a new set rather than fail the cycle
   }
+  return out;
 }
