@@ -13,7 +13,7 @@ import type { Sample, Series } from '../series';
  * An offending series is DROPPED and counted (series and samples) under a reason constant, never truncated.
  *
  * API:
- *   prepareEach(input: Iterable<Series>, drops): Generator<PreparedSeries>   // lazy; no cross-series de-duplication
+ *   prepareEach(input: Iterable<Series>, drops, { dropDuplicateSeries? }): Generator<PreparedSeries>   // lazy
  *   prepareSeries(input: readonly Series[], drops): PreparedSeries[]        // eager; repeated label sets dropped
  *   new DropCounter() → .series / .samples (Record<reason, count>), .totalSeries, .totalSamples
  *
@@ -160,33 +160,32 @@ function metricNameVerdict(name: string): string {
 }
 
 /**
- * Series fit to send, one at a time (memory bounded by what the caller keeps). Does NOT look for repeated label
- * sets across series: that needs memory for every key, so callers merge first (lib/series.ts mergeSeries) or use
- * prepareSeries.
+ * Series fit to send, one at a time (memory bounded by what the caller keeps). Repeated label sets across series are
+ * only looked for with `{ dropDuplicateSeries: true }`, which keeps every key seen (memory grows with the number of
+ * series); otherwise callers merge first (lib/series.ts mergeSeries), as the cycle does.
  */
-export function* prepareEach(input: Iterable<Series>, drops: DropCounter): Generator<PreparedSeries> {
+export function* prepareEach(input: Iterable<Series>, drops: DropCounter, options: { dropDuplicateSeries?: boolean } = {}): Generator<PreparedSeries> {
   const keys: string[] = [];
   const values: string[] = [];
+  const seen = options.dropDuplicateSeries ? new Set<string>() : undefined;
   for (const series of input) {
     const prepared = prepareOne(series, drops, keys, values);
-    if (prepared !== undefined) yield prepared;
+    if (prepared === undefined) continue;
+    if (seen !== undefined) {
+      const key = preparedKey(prepared);
+      if (seen.has(key)) {
+        drops.add(reasonDuplicateSeries, prepared.samples.length);
+        continue;
+      }
+      seen.add(key);
+    }
+    yield prepared;
   }
 }
 
 /** All series at once, with repeated label sets (after normalisation) dropped: the first wins, the rest are counted. */
 export function prepareSeries(input: readonly Series[], drops: DropCounter): PreparedSeries[] {
-  const out: PreparedSeries[] = [];
-  const seen = new Set<string>();
-  for (const prepared of prepareEach(input, drops)) {
-    const key = preparedKey(prepared);
-    if (seen.has(key)) {
-      drops.add(reasonDuplicateSeries, prepared.samples.length);
-      continue;
-    }
-    seen.add(key);
-    out.push(prepared);
-  }
-  return out;
+  return [...prepareEach(input, drops, { dropDuplicateSeries: true })];
 }
 
 /** Identity of a prepared label set. */

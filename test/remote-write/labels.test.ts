@@ -111,6 +111,17 @@ test('the same label set twice (after normalisation): the first is kept, the res
   assert.deepEqual(drops.samples, { [reasonDuplicateSeries]: 3 });
 });
 
+test('prepareEach drops repeated label sets only when asked to', () => {
+  const input = [one({ __name__: 'm', a: '1' }, 1), one({ a: '1', __name__: 'm' }, 2), one({ __name__: 'm', a: '1', b: '' }, 3)];
+  const plain = new DropCounter();
+  assert.equal([...prepareEach(input, plain)].length, 3);
+  assert.equal(plain.totalSeries, 0);
+  const deduped = new DropCounter();
+  const out = [...prepareEach(input, deduped, { dropDuplicateSeries: true })];
+  assert.deepEqual(out.map((s) => s.samples[0]?.timestampMs), [1]);
+  assert.deepEqual(deduped.series, { [reasonDuplicateSeries]: 2 });
+});
+
 test('series with the same keys in different orders, or an empty value in one, are each normalised correctly', () => {
   const drops = new DropCounter();
   const input: Series[] = [];
