@@ -33,7 +33,8 @@ export interface JsonExecutors {
   executorIds: string[];
 }
 
-export function parseExecutorsJson(text: string, appId: string, appName: string | undefined): JsonExecutors | undefined {
+/** `extrasOnly`: just what the text lacks (the text carries the rest). */
+export function parseExecutorsJson(text: string, appId: string, appName: string | undefined, extrasOnly = false): JsonExecutors | undefined {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -53,6 +54,12 @@ export function parseExecutorsJson(text: string, appId: string, appName: string 
     const put = (name: string, v: unknown, scale = 1) => {
       if (typeof v === 'number' && Number.isFinite(v)) samples.push({ name, labels, value: v * scale });
     };
+    put('metrics_executor_isActive', e.isActive === true ? 1 : e.isActive === false ? 0 : undefined);
+    if (typeof e.addTime === 'string') {
+      const t = Date.parse(e.addTime.replace(/GMT$/, 'Z'));
+      if (!Number.isNaN(t)) put('metrics_executor_addTime_seconds', t / 1000);
+    }
+    if (extrasOnly) continue;
     for (const [field, name] of DIRECT) put(name, e[field]);
     for (const [field, name] of MILLIS) put(name, e[field], 0.001);
     const mm = e.memoryMetrics;
@@ -65,11 +72,6 @@ export function parseExecutorsJson(text: string, appId: string, appName: string 
           if (k !== 'TotalGCTime') put(`metrics_executor_${k}_seconds_total`, v, 0.001);
         } else put(`metrics_executor_${k}_bytes`, v);
       }
-    }
-    put('metrics_executor_isActive', e.isActive === true ? 1 : e.isActive === false ? 0 : undefined);
-    if (typeof e.addTime === 'string') {
-      const t = Date.parse(e.addTime.replace(/GMT$/, 'Z'));
-      if (!Number.isNaN(t)) put('metrics_executor_addTime_seconds', t / 1000);
     }
   }
   return { samples, executorIds };

@@ -42,20 +42,18 @@ export async function scrapeApplication(
 
   let samples: TextSample[] = [];
   let error: string | undefined;
-  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, undefined) : undefined;
-  if (text.status === 'fulfilled' && text.value.trim() !== '') {
-    const parsed = parsePrometheusText(text.value);
+  const textBody = text.status === 'fulfilled' ? text.value : '';
+  const hasText = /\S/.test(textBody.slice(0, 4096)) || (textBody.length > 4096 && textBody.trim() !== '');
+  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, undefined, hasText) : undefined;
+  if (text.status === 'fulfilled' && hasText) {
+    const parsed = parsePrometheusText(textBody);
     if (parsed.samples.length === 0) {
       error = `executor metrics text could not be read (${parsed.badLines} malformed lines)`;
     } else {
       samples = parsed.samples;
       // What the text lacks, from the JSON.
       const appName = samples.find((s) => s.labels.application_name)?.labels.application_name;
-      for (const s of fromJson?.samples ?? []) {
-        if (s.name === 'metrics_executor_isActive' || s.name === 'metrics_executor_addTime_seconds') {
-          samples.push(appName ? { ...s, labels: { ...s.labels, application_name: appName } } : s);
-        }
-      }
+      for (const s of fromJson?.samples ?? []) samples.push(appName ? { ...s, labels: { ...s.labels, application_name: appName } } : s);
     }
   } else if (fromJson) {
     samples = fromJson.samples; // the text endpoint answered empty (or failed): JSON carries the same numbers
