@@ -118,7 +118,8 @@ function labelShape(keys: readonly string[], n: number): LabelShape {
   const own = keys.slice(0, n);
   const id = own.join('\u0000');
   let shape = shapeCache.get(id);
-  if (shape === undefined) {
+  // A key holding the separator could make two lists share an id: trust a hit only if the keys are the same.
+  if (shape === undefined || shape.keys.length !== n || shape.keys.some((k, i) => k !== own[i])) {
     shape = buildShape(own);
     if (shapeCache.size >= SHAPE_CACHE_LIMIT) shapeCache.clear();
     shapeCache.set(id, shape);

@@ -140,6 +140,12 @@ test('series with the same keys in different orders, or an empty value in one, a
   assert.equal(drops.totalSeries, 0);
 });
 
+test('label keys that contain the cache separator are not confused with other key lists', () => {
+  const drops = new DropCounter();
+  const out = prepareSeries([one({ __name__: 'm', 'a\u0000b': '1' }), one({ __name__: 'm', a: '2', b: '3' })], drops);
+  assert.deepEqual(out.map(labelsOf), [{ __name__: 'm', a_b: '1' }, { __name__: 'm', a: '2', b: '3' }]);
+});
+
 test('prepareEach is lazy: it reads the input only as far as the consumer pulls', () => {
   let read = 0;
   function* source(): Generator<Series> {
