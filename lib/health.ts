@@ -1,26 +1,18 @@
+import type { WriteOutcome } from './cycle';
 import type { MetricMetadata, Series } from './series';
 import type { StateStore } from './state/store';
 
+type Counts = Pick<WriteOutcome, 'samplesSent' | 'samplesFailed' | 'samplesRetried' | 'samplesDropped' | 'requests' | 'bytesSent'>;
+
 /** What one cycle did, as its own health series describe it. */
-export interface CycleStats {
+export interface CycleStats extends Counts {
   durationSeconds: number;
-  samplesSent: number;
-  samplesFailed: number;
-  samplesRetried: number;
-  samplesDropped: Record<string, number>;
-  requests: number;
-  bytesSent: number;
   targets: Array<{ source: string; target: string; up: boolean; series: number }>;
 }
 
-interface Totals {
-  samplesSent: number;
-  samplesFailed: number;
-  samplesRetried: number;
-  requests: number;
-  bytesSent: number;
+/** Counters accumulated across runs. */
+interface Totals extends Counts {
   cycles: number;
-  samplesDropped: Record<string, number>;
 }
 
 const TOTALS_KEY = 'health/totals';
