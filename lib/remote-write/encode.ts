@@ -15,7 +15,7 @@ import type { PreparedSeries } from './labels';
  *
  * How it stays fast: everything is written into ONE buffer that is reused across calls (grown when needed). Whole
  * encoded `labels` fields (tag, length, name, value as UTF-8) come from a bounded cache, since label names and most
- * values repeat across series; per series, a sizes pass collects those fields and sums the exact message size, then
+ * values repeat across series; per series, a sizes pass looks those fields up and sums the exact message size, then
  * a write pass copies them and writes the samples. No per-series or per-sample allocation once the cache is warm.
  * Doubles go through a DataView; stale markers are written from the constant 8-byte pattern, never through a JS
  * number (which would quiet the signalling NaN).
@@ -70,8 +70,6 @@ export class WriteRequestEncoder {
    */
   private byNames = new Map<readonly string[], LabelSlot[]>();
   private cachedBytes = 0;
-  /** The current series' label fields between the two passes (emptied after use). */
-  private readonly fields: Uint8Array[] = [];
 
   /** @param maxCacheBytes bound of the label cache (estimated bytes); it is emptied when full. */
   constructor(private readonly maxCacheBytes = 8 * 1024 * 1024) {}
@@ -134,13 +132,8 @@ export class WriteRequestEncoder {
     const samples = s.samples;
     // Pass 1: the encoded label fields (cached) and the exact size of the TimeSeries message.
     const slots = this.labelSlots(names);
-    const fields = this.fields;
     let size = 0;
-    for (let j = 0; j < names.length; j++) {
-      const field = this.labelField(slots[j]!, values[j]!);
-      fields[j] = field;
-      size += field.length;
-    }
+    for (let j = 0; j < names.length; j++) size += this.labelField(slots[j]!, values[j]!).length;
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       size += 2 + sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
@@ -151,10 +144,8 @@ export class WriteRequestEncoder {
     const view = this.view;
     buf[start] = TAG_TIMESERIES;
     let p = putVarint(buf, start + 1, size);
-    for (let j = 0; j < names.length; j++) {
-      p = copyBytes(buf, p, fields[j]!);
-      fields[j] = EMPTY;
-    }
+    // labelField left each slot's field for this series' value in `lastField`.
+    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, slots[j]!.lastField);
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       const value = sample.value;
