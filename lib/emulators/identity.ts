@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 /**
  * A managed-identity endpoint speaking the App Service protocol, as the real @azure/identity (through msal-node)
@@ -47,7 +47,6 @@ export async function startIdentityEmulator(options: IdentityEmulatorOptions = {
   const header = options.header ?? randomBytes(16).toString('hex');
   const tokens = new Map<string, { resource: string; expiresOnMs: number }>();
   let failures = { n: 0, status: 500 };
-  const sockets = new Set<Socket>();
 
   const emulator: IdentityEmulator = {
     endpoint: '',
@@ -91,22 +90,10 @@ export async function startIdentityEmulator(options: IdentityEmulatorOptions = {
     }
     json(res, 200, issue(normaliseResource(resource), url.searchParams.get('client_id') ?? undefined));
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  emulator.endpoint = `http://127.0.0.1:${port}${TOKEN_PATH}`;
+  const listener = await listenOnLoopback(server, options.port ?? 0);
+  emulator.endpoint = `http://127.0.0.1:${listener.port}${TOKEN_PATH}`;
   emulator.env.IDENTITY_ENDPOINT = emulator.endpoint;
-  emulator.close = () =>
-    new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  emulator.close = listener.close;
   return emulator;
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from '../loopback-server';
 import { builtinSynapseDataset, type SparkApp, type SparkExecutor, type SynapseDataset, type SynapseWorkspaceData } from './dataset';
 import { appliesTo, emptyFaults, MALFORMED_TEXT, TRUNCATED_LIST, type SynapseFaults } from './faults';
 import { FilterSyntaxError, monitoringRow, parseFilter } from './monitoring';
@@ -69,7 +69,6 @@ export async function startSynapseEmulator(options: SynapseEmulatorOptions = {})
   const pageSize = options.pageSize ?? 50;
   const inFlight: Record<string, number> = {};
   const faults = emptyFaults();
-  const sockets = new Set<Socket>();
   const requests: SynapseEmulator['requests'] = { total: 0, byKind: {}, maxInFlightPerWorkspace: {} };
 
   const workspace = (name: string): SynapseWorkspaceData => {
@@ -169,16 +168,8 @@ export async function startSynapseEmulator(options: SynapseEmulatorOptions = {})
     });
   });
   server.keepAliveTimeout = 30_000;
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const listener = await listenOnLoopback(server, options.port ?? 0);
+  const baseUrl = `http://127.0.0.1:${listener.port}`;
   const workspaces = data.workspaces.map((w) => ({ name: w.name, endpoint: `${baseUrl}/ws/${encodeURIComponent(w.name)}` }));
 
   return {
@@ -204,11 +195,7 @@ export async function startSynapseEmulator(options: SynapseEmulatorOptions = {})
     addApplication(ws, app) {
       workspace(ws).apps.push(app);
     },
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 
