@@ -4,7 +4,7 @@ import { errorMessage } from './errors';
 import { startDatabricksEmulator } from './emulators/databricks';
 import { startIdentityEmulator } from './emulators/identity';
 import { startLocalReceiver } from './emulators/receiver';
-import { startSynapseEmulator } from './emulators/synapse';
+import { parseSynapseDataset, startSynapseEmulator } from './emulators/synapse';
 import { UsageError, type CliIo } from './cli-report';
 
 export interface RunningEmulators {
@@ -19,8 +19,8 @@ export interface RunningEmulators {
 export async function startEmulators(options: { databricksData?: string; synapseData?: string; portBase?: number } = {}): Promise<RunningEmulators> {
   const port = (offset: number) => (options.portBase === undefined ? 0 : options.portBase + offset);
   const identity = await startIdentityEmulator({ port: port(2) });
-  const synapseData = options.synapseData === undefined ? undefined : (JSON.parse(await readFile(options.synapseData, 'utf8')) as unknown);
-  const synapse = await startSynapseEmulator({ port: port(1), identity, ...(synapseData !== undefined ? { data: synapseData as never } : {}) });
+  const synapseData = options.synapseData === undefined ? undefined : parseSynapseDataset(JSON.parse(await readFile(options.synapseData, 'utf8')) as unknown);
+  const synapse = await startSynapseEmulator({ port: port(1), identity, ...(synapseData !== undefined ? { data: synapseData } : {}) });
   const databricks = await startDatabricksEmulator({ port: port(0), ...(options.databricksData !== undefined ? { dataDir: options.databricksData } : {}) });
   const receiver = await startLocalReceiver({ port: port(3), keep: false });
   return {
