@@ -2,18 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SYSTEM_TABLES } from './schema';
-import { DatabricksSqlError, macroSql, rewriteSql } from './sql-rewrite';
+import { cellOf, columnOf, type CellValue, type ResultColumn } from './result-values';
+import { DatabricksSqlError, macroSql, rewriteSql, type StatementParameter } from './sql-rewrite';
 
-export type ColumnKind = 'double' | 'boolean' | 'string';
+export type { ColumnKind, ResultColumn, CellValue } from './result-values';
 
 export interface QueryResult {
-  columns: Array<{ name: string; kind: ColumnKind }>;
+  columns: ResultColumn[];
   /** Row-major values: numbers, booleans, strings or null. */
-  rows: Array<Array<number | boolean | string | null>>;
+  rows: CellValue[][];
   tables: string[];
 }
-
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 
 /**
  * The emulator's SQL engine: DuckDB with the system tables in a catalog called `dbx_system` (DuckDB reserves
@@ -45,14 +44,24 @@ export class SystemTablesEngine {
   }
 
   /** Runs one Databricks SQL statement at the emulator's `nowMs`. Throws DatabricksSqlError. */
-  execute(sql: string, nowMs: number): Promise<QueryResult> {
-    const run = this.queue.then(() => this.run(sql, nowMs));
+  execute(sql: string, nowMs: number, parameters: readonly StatementParameter[] = []): Promise<QueryResult> {
+    const run = this.queue.then(() => this.run(sql, nowMs, parameters));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async run(sql: string, nowMs: number): Promise<QueryResult> {
-    const rewritten = rewriteSql(sql, { catalog: this.catalog });
+  /** Tables the engine holds, with their row counts (`schema.table`). */
+  async tableCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of Object.keys(SYSTEM_TABLES)) {
+      const reader = await this.connection.runAndReadAll(`SELECT count(*) FROM dbx_system.${table}`);
+      counts[table] = Number(reader.getRowsJson()[0]?.[0] ?? 0);
+    }
+    return counts;
+  }
+
+  private async run(sql: string, nowMs: number, parameters: readonly StatementParameter[]): Promise<QueryResult> {
+    const rewritten = rewriteSql(sql, { catalog: this.catalog, parameters });
     for (const macro of macroSql(nowMs)) await this.connection.run(macro);
     let reader;
     try {
@@ -60,21 +69,10 @@ export class SystemTablesEngine {
     } catch (err) {
       throw toDatabricksError(err);
     }
-    const names = reader.columnNames();
-    const kinds: ColumnKind[] = reader.columnTypes().map((t) => {
-      const s = t.toString();
-      return NUMERIC.test(s) ? 'double' : s === 'BOOLEAN' ? 'boolean' : 'string';
-    });
-    const raw = reader.getRowsJson();
-    const rows = raw.map((row) =>
-      row.map((v, i) => {
-        if (v === null || v === undefined) return null;
-        if (kinds[i] === 'double') return Number(v);
-        if (kinds[i] === 'boolean') return v === true;
-        return typeof v === 'string' ? v : JSON.stringify(v);
-      }),
-    );
-    return { columns: names.map((name, i) => ({ name, kind: kinds[i]! })), rows, tables: rewritten.tables };
+    const types = reader.columnTypes();
+    const columns = reader.columnNames().map((name, i) => columnOf(name, types[i]!));
+    const rows = reader.getRowsJson().map((row) => row.map((v, i) => cellOf(v, columns[i]!, types[i]!)));
+    return { columns, rows, tables: rewritten.tables };
   }
 }
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { thrift as databricksThrift } from '@databricks/sql';
@@ -11,19 +11,27 @@ import { TBinaryProtocol, TBufferedTransport } from 'thrift';
 import { selfSignedCertificate } from './certificate';
 import { SystemTablesEngine } from './engine';
 import { syntheticDataset, writeDatasetNdjson } from './synthetic';
+import { noFaults } from './faults';
 import { createHandler, type DatabricksFaults, type DatabricksStats } from './thrift-service';
 
-export { syntheticDataset, writeDatasetNdjson, type Dataset } from './synthetic';
+export { syntheticDataset, writeDatasetNdjson, LAKEPULSE_CLIENT_APPLICATION, type Dataset } from './synthetic';
 export type { DatabricksFaults, DatabricksStats } from './thrift-service';
+export type { StatementParameter } from './sql-rewrite';
 
 export interface DatabricksEmulatorOptions {
   /** NDJSON directory (`<schema>.<table>.ndjson`); default: the built-in synthetic data set. */
   dataDir?: string;
   /** The warehouse's clock; default the real one. The built-in data set is generated around it. */
   now?: () => number;
+  /** A fixed clock (milliseconds since the epoch); used when `now` is not given. */
+  nowMs?: number;
+  /** Seed of the built-in data set (default 42). */
+  seed?: number;
+  /** Listen address, default 127.0.0.1. */
+  host?: string;
   port?: number;
   httpPath?: string;
-  /** Rows per FetchResults page. */
+  /** Largest page of rows the emulator sends (direct results and FetchResults), default 1000. */
   pageSize?: number;
   /** The catalog name the SQL uses for system schemas. */
   catalog?: string;
@@ -41,6 +49,10 @@ export interface DatabricksEmulator {
   /** OAuth M2M client the token endpoint accepts. */
   clientId: string;
   clientSecret: string;
+  /** Host name with the OAuth path (`*.cloud.databricks.com`); reach it through `proxyPort` (HTTP CONNECT). */
+  oauthHostname: string;
+  /** Port of the HTTP CONNECT proxy on 127.0.0.1 that tunnels `oauthHostname:443` into the emulator's TLS server. */
+  proxyPort: number;
   /** Connection settings as Lakepulse reads them. */
   env: Record<string, string>;
   faults: DatabricksFaults;
@@ -57,16 +69,19 @@ const TCLIService = (databricksThrift as any).TCLIService as { Processor: new (h
  * system tables. Faults on demand through `faults`.
  */
 export async function startDatabricksEmulator(options: DatabricksEmulatorOptions = {}): Promise<DatabricksEmulator> {
-  const now = options.now ?? Date.now;
+  const fixedNow = options.nowMs;
+  const now = options.now ?? (fixedNow !== undefined ? () => fixedNow : Date.now);
   const work = await mkdtemp(join(tmpdir(), 'lakepulse-dbx-'));
   let dataDir = options.dataDir;
   if (dataDir === undefined) {
     dataDir = join(work, 'data');
-    await writeDatasetNdjson(dataDir, syntheticDataset(now()));
+    await writeDatasetNdjson(dataDir, syntheticDataset(now(), options.seed));
   }
   const catalog = options.catalog ?? 'system';
   const engine = await SystemTablesEngine.open(dataDir, { catalog });
-  const cert = selfSignedCertificate({ commonName: 'Lakepulse Databricks emulator', dnsNames: ['localhost', 'emulator.cloud.databricks.com'], ipAddresses: ['127.0.0.1'] });
+  const host = options.host ?? '127.0.0.1';
+  const oauthHostname = 'emulator.cloud.databricks.com';
+  const cert = selfSignedCertificate({ commonName: 'Lakepulse Databricks emulator', dnsNames: ['localhost', oauthHostname], ipAddresses: ['127.0.0.1'] });
   const caCertPath = join(work, 'ca.pem');
   writeFileSync(caCertPath, cert.certPem);
   const httpPath = options.httpPath ?? '/sql/1.0/warehouses/emulator';
@@ -74,8 +89,8 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
   const clientId = 'lakepulse-emulator-client';
   const clientSecret = `dose${randomBytes(16).toString('hex')}`;
   const oauthTokens = new Map<string, number>();
-  const faults: DatabricksFaults = { coldStartCalls: 0, coldStartErrorState: 0, slowStatementMs: 0, missingTables: [], deniedTables: [], errorStateStatements: null };
-  const stats: DatabricksStats = { statements: 0, sqlLog: [], userAgents: [], calls: {}, sessionConfiguration: {} };
+  const faults: DatabricksFaults = noFaults();
+  const stats: DatabricksStats = { statements: 0, sqlLog: [], userAgents: [], callUserAgents: [], calls: {}, sessionConfiguration: {}, lastParameters: [] };
   const service = { engine, faults, stats, pageSize: options.pageSize ?? 1000, now, catalog, userAgent: '' };
   const processor = new TCLIService.Processor(createHandler(service));
   const sockets = new Set<Socket>();
@@ -90,9 +105,13 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
   const thriftCall = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     if (faults.coldStartCalls > 0) {
       faults.coldStartCalls -= 1;
+      stats.calls['HTTP 503'] = (stats.calls['HTTP 503'] ?? 0) + 1;
       return void res.writeHead(503, { 'Retry-After': '1' }).end('The SQL warehouse is starting');
     }
-    if (!authorized(req)) return void res.writeHead(401).end('Invalid access token.');
+    if (!authorized(req)) {
+      stats.calls['HTTP 401'] = (stats.calls['HTTP 401'] ?? 0) + 1;
+      return void res.writeHead(401).end('Invalid access token.');
+    }
     service.userAgent = String(req.headers['user-agent'] ?? '');
     TBufferedTransport.receiver((transport: unknown) => {
       const input = new TBinaryProtocol(transport as never);
@@ -100,7 +119,8 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
       try {
         processor.process(input, output);
       } catch (err) {
-        res.writeHead(400).end(`Unsupported Thrift call: ${(err as Error).message}`);
+        // A request the processor cannot even decode; answering 400 (not 5xx) keeps the driver from retrying.
+        if (!res.headersSent) res.writeHead(400).end(`Malformed Thrift call: ${(err as Error).message}`);
       }
     }, 0)(body);
   };
@@ -140,10 +160,32 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
+
+  // HTTP CONNECT proxy: the driver only does Databricks OAuth for *.cloud.databricks.com hosts, so a client connects to
+  // `oauthHostname:443` through this proxy (the driver's `proxy` option) and lands in the TLS server above.
+  const proxy = createHttpServer((_req, res) => res.writeHead(405).end('CONNECT only'));
+  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if ((req.url ?? '').toLowerCase() !== `${oauthHostname}:443`) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    const upstream = netConnect(port, hostname, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (proxy.address() as AddressInfo).port;
+  const hostname = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
-    hostname: '127.0.0.1',
+    hostname,
     port,
     httpPath,
     caCertPem: cert.certPem,
@@ -151,8 +193,10 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     token,
     clientId,
     clientSecret,
+    oauthHostname,
+    proxyPort,
     env: {
-      DATABRICKS_SERVER_HOSTNAME: '127.0.0.1',
+      DATABRICKS_SERVER_HOSTNAME: hostname,
       DATABRICKS_PORT: String(port),
       DATABRICKS_HTTP_PATH: httpPath,
       DATABRICKS_CA_CERT: caCertPath,
@@ -163,7 +207,7 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     stats,
     async close() {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([server, proxy].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
       await rm(work, { recursive: true, force: true });
     },
   };

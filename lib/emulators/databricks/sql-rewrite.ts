@@ -3,150 +3,146 @@
  * A call to a function outside the allowlist fails with Databricks' own error, so SQL that only DuckDB would accept
  * cannot pass the tests and then fail on a real warehouse.
  */
+import { DatabricksSqlError } from './sql-error';
+import { FUNCTIONS, KEYWORDS, javaToStrftime } from './sql-functions';
+import { ParameterBinding, type StatementParameter } from './sql-parameters';
+import { argumentBounds, tokenize, type Token } from './sql-tokenizer';
 
-export class DatabricksSqlError extends Error {
-  constructor(readonly errorClass: string, message: string, readonly sqlState: string) {
-    super(`[${errorClass}] ${message} SQLSTATE: ${sqlState}`);
-  }
-}
+export { DatabricksSqlError } from './sql-error';
+export { macroSql } from './sql-functions';
+export type { StatementParameter } from './sql-parameters';
 
-/** Documented Databricks SQL functions that behave the same here (directly or through a macro). */
-export const SUPPORTED_FUNCTIONS = new Set([
-  'count', 'sum', 'min', 'max', 'avg', 'coalesce', 'nullif', 'cast', 'try_cast', 'concat', 'lower', 'upper', 'trim', 'length',
-  'abs', 'round', 'floor', 'ceil', 'greatest', 'least', 'max_by', 'min_by', 'row_number', 'rank', 'dense_rank', 'lag', 'lead',
-  'first_value', 'last_value', 'current_timestamp', 'current_date', 'unix_timestamp', 'date_sub', 'date_add', 'date_trunc',
-  'percentile_approx', 'timestampdiff', 'to_date', 'datediff', 'nvl', 'ifnull', 'if', 'try_divide', 'count_if',
-]);
-
-/** Words that precede `(` without being function calls. */
-const KEYWORDS = new Set([
-  'and', 'or', 'not', 'in', 'over', 'as', 'on', 'exists', 'values', 'when', 'then', 'else', 'from', 'join', 'using', 'filter',
-  'within', 'select', 'where', 'by', 'partition', 'with', 'union', 'all', 'distinct', 'interval', 'is', 'case', 'end', 'into',
-  'group', 'order', 'having', 'qualify', 'limit', 'rows', 'range', 'between', 'like', 'any', 'some', 'decimal', 'varchar', 'char',
-]);
-
-interface Token {
-  kind: 'word' | 'quoted' | 'string' | 'dqstring' | 'number' | 'space' | 'comment' | 'symbol';
-  text: string;
-}
-
-function tokenize(sql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    const rest = sql.slice(i);
-    let m: RegExpExecArray | null;
-    if ((m = /^\s+/.exec(rest))) tokens.push({ kind: 'space', text: m[0] });
-    else if ((m = /^--[^\n]*/.exec(rest)) || (m = /^\/\*[\s\S]*?\*\//.exec(rest))) tokens.push({ kind: 'comment', text: m[0] });
-    else if (c === "'") {
-      const end = scanString(sql, i, "'");
-      tokens.push({ kind: 'string', text: sql.slice(i, end) });
-      i = end;
-      continue;
-    } else if (c === '"') {
-      const end = scanString(sql, i, '"');
-      tokens.push({ kind: 'dqstring', text: sql.slice(i, end) });
-      i = end;
-      continue;
-    } else if (c === '`') {
-      const end = sql.indexOf('`', i + 1);
-      if (end < 0) throw new DatabricksSqlError('PARSE_SYNTAX_ERROR', 'Syntax error: unclosed quoted identifier.', '42601');
-      tokens.push({ kind: 'quoted', text: sql.slice(i + 1, end) });
-      i = end + 1;
-      continue;
-    } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest))) tokens.push({ kind: 'word', text: m[0] });
-    else if ((m = /^\d+(\.\d+)?([eE][-+]?\d+)?/.exec(rest))) tokens.push({ kind: 'number', text: m[0] });
-    else if ((m = /^(::|<=|>=|<>|!=|\|\||[^\s])/.exec(rest))) tokens.push({ kind: 'symbol', text: m[0] });
-    i += m![0].length;
-  }
-  return tokens;
-}
-
-function scanString(sql: string, start: number, quote: string): number {
-  let i = start + 1;
-  while (i < sql.length) {
-    if (sql[i] === '\\') i += 2;
-    else if (sql[i] === quote) return i + 1;
-    else i++;
-  }
-  throw new DatabricksSqlError('PARSE_SYNTAX_ERROR', 'Syntax error: unclosed string literal.', '42601');
-}
-
-/** A Databricks string literal body (backslash escapes) as a DuckDB literal. */
-function literal(body: string): string {
-  const unescaped = body.replace(/\\(.)/g, (_m, ch: string) => ({ n: '\n', t: '\t', r: '\r' })[ch] ?? ch);
-  return `'${unescaped.replace(/'/g, "''")}'`;
-}
+/** Kept for callers of the first version: the function names the emulator accepts. */
+export const SUPPORTED_FUNCTIONS: ReadonlySet<string> = new Set(FUNCTIONS.keys());
 
 export interface RewriteOptions {
   /** The catalog name the SQL uses for system schemas (DATABRICKS_CATALOG, default `system`). */
   catalog: string;
+  /** V8 statement parameters for `:name` and `?` markers. */
+  parameters?: readonly StatementParameter[];
 }
+
+/** A Databricks string literal body (backslash escapes) as a DuckDB literal. */
+function literal(body: string): string {
+  return `'${unescape(body).replace(/'/g, "''")}'`;
+}
+
+function unescape(body: string): string {
+  return body.replace(/\\(.)/g, (_m, ch: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0' })[ch] ?? ch);
+}
+
+const UNITS = new Set(['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']);
 
 /** Returns DuckDB SQL and the system tables referenced (`schema.table`). */
 export function rewriteSql(sql: string, options: RewriteOptions): { sql: string; tables: string[] } {
   const tokens = tokenize(sql);
+  const params = new ParameterBinding(options.parameters ?? []);
+  const catalog = options.catalog.toLowerCase();
   const out: string[] = [];
   const tables: string[] = [];
-  const significant = (from: number, step: number): Token | undefined => {
-    for (let j = from; j >= 0 && j < tokens.length; j += step) if (tokens[j]!.kind !== 'space' && tokens[j]!.kind !== 'comment') return tokens[j];
-    return undefined;
+  /** Token index → replacement text (empty string drops the token). */
+  const override = new Map<number, string>();
+  const nextIndex = (from: number, step: number): number => {
+    for (let j = from; j >= 0 && j < tokens.length; j += step) if (tokens[j]!.kind !== 'space' && tokens[j]!.kind !== 'comment') return j;
+    return -1;
   };
+  const at = (j: number): Token | undefined => (j < 0 ? undefined : tokens[j]);
+  const syntax = (near: string) => new DatabricksSqlError('PARSE_SYNTAX_ERROR', `Syntax error at or near '${near}'.`, '42601');
+
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    const prev = significant(i - 1, -1);
-    const next = significant(i + 1, 1);
-    if (t.kind === 'string') out.push(literal(t.text.slice(1, -1)));
-    else if (t.kind === 'dqstring') out.push(literal(t.text.slice(1, -1)));
-    else if (t.kind === 'quoted' || t.kind === 'word') {
-      const name = t.text;
-      const lower = name.toLowerCase();
-      if (lower === options.catalog.toLowerCase() && next?.text === '.' && prev?.text !== '.') {
-        out.push('dbx_system');
-        const schema = significant(tokens.indexOf(next) + 1, 1);
-        const dot2 = schema ? significant(tokens.indexOf(schema) + 1, 1) : undefined;
-        const table = dot2?.text === '.' ? significant(tokens.indexOf(dot2) + 1, 1) : undefined;
-        if (schema && table) tables.push(`${schema.text.toLowerCase()}.${table.text.toLowerCase()}`);
-        continue;
+    const replaced = override.get(i);
+    if (replaced !== undefined) {
+      out.push(replaced);
+      continue;
+    }
+    const prevIdx = nextIndex(i - 1, -1);
+    const nextIdx = nextIndex(i + 1, 1);
+    const prev = at(prevIdx);
+    const next = at(nextIdx);
+    if (t.kind === 'string' || t.kind === 'dqstring') {
+      out.push(literal(t.text.slice(1, -1)));
+      continue;
+    }
+    if (t.kind === 'symbol' && t.text === ':' && tokens[i + 1]?.kind === 'word' && prev?.text !== ':') {
+      const value = params.byName(tokens[i + 1]!.text);
+      out.push(prev?.text.toLowerCase() === 'interval' ? `(${value})` : value);
+      i += 1;
+      continue;
+    }
+    if (t.kind === 'symbol' && t.text === '?') {
+      const value = params.byPosition();
+      out.push(prev?.text.toLowerCase() === 'interval' ? `(${value})` : value);
+      continue;
+    }
+    if (t.kind !== 'word' && t.kind !== 'quoted') {
+      out.push(t.text);
+      continue;
+    }
+    const name = t.text;
+    const lower = name.toLowerCase();
+    if (lower === catalog && next?.text === '.' && prev?.text !== '.') {
+      out.push('dbx_system');
+      const schemaIdx = nextIndex(nextIdx + 1, 1);
+      const dot2 = nextIndex(schemaIdx + 1, 1);
+      const tableIdx = at(dot2)?.text === '.' ? nextIndex(dot2 + 1, 1) : -1;
+      if (schemaIdx >= 0 && tableIdx >= 0) tables.push(`${tokens[schemaIdx]!.text.toLowerCase()}.${tokens[tableIdx]!.text.toLowerCase()}`);
+      continue;
+    }
+    if (t.kind === 'word' && next?.text === '(' && prev?.text !== '.' && !KEYWORDS.has(lower)) {
+      const target = FUNCTIONS.get(lower);
+      if (target === undefined) {
+        throw new DatabricksSqlError('UNRESOLVED_ROUTINE', `Cannot resolve routine \`${name}\` on search path [\`system\`.\`builtin\`, \`system\`.\`session\`].`, '42883');
       }
-      if (t.kind === 'word' && next?.text === '(' && prev?.text !== '.' && !KEYWORDS.has(lower)) {
-        if (!SUPPORTED_FUNCTIONS.has(lower)) {
-          throw new DatabricksSqlError('UNRESOLVED_ROUTINE', `Cannot resolve routine \`${name}\` on search path [\`system\`.\`builtin\`, \`system\`.\`session\`].`, '42883');
+      const { close, commas } = argumentBounds(tokens, nextIdx);
+      const argStart = [nextIdx, ...commas].map((c) => nextIndex(c + 1, 1));
+      const args = argStart[0] === close ? 0 : commas.length + 1;
+      if (lower === 'timestampdiff') {
+        // timestampdiff(UNIT, a, b) counts whole units, as DuckDB's datesub('unit', a, b) does.
+        const unit = at(argStart[0]!);
+        if (!unit || args !== 3 || !UNITS.has(unit.text.toLowerCase().replace(/s$/, ''))) throw syntax('timestampdiff');
+        override.set(argStart[0]!, `'${unit.text.toLowerCase().replace(/s$/, '')}'`);
+      } else if (lower === 'named_struct') {
+        if (args % 2 !== 0) throw new DatabricksSqlError('WRONG_NUM_ARGS.WITHOUT_SUGGESTION', 'The `named_struct` requires an even number of arguments.', '42605');
+        for (let k = 0; k < args; k += 2) {
+          const field = at(argStart[k]!);
+          if (!field || (field.kind !== 'string' && field.kind !== 'dqstring') || nextIndex(argStart[k]! + 1, 1) !== commas[k]) {
+            throw new DatabricksSqlError('DATATYPE_MISMATCH.CREATE_NAMED_STRUCT_WITHOUT_FOLDABLE_STRING', 'Only foldable `STRING` expressions are allowed to appear at odd position.', '42K09');
+          }
+          override.set(argStart[k]!, `"${unescape(field.text.slice(1, -1)).replace(/"/g, '""')}"`);
+          override.set(commas[k]!, ' :=');
         }
-        if (lower === 'timestampdiff') {
-          // timestampdiff(UNIT, a, b) counts whole units like DuckDB's datesub('unit', a, b).
-          const open = tokens.indexOf(next);
-          const unit = significant(open + 1, 1);
-          const comma = unit ? significant(tokens.indexOf(unit) + 1, 1) : undefined;
-          if (!unit || comma?.text !== ',') throw new DatabricksSqlError('PARSE_SYNTAX_ERROR', 'timestampdiff needs a unit.', '42601');
-          out.push(`datesub('${unit.text.toLowerCase()}'`);
-          i = tokens.indexOf(comma) - 1;
+      } else if (lower === 'date_format' || ((lower === 'to_date' || lower === 'to_timestamp') && args === 2)) {
+        const fmtIdx = argStart[1];
+        const fmt = fmtIdx === undefined ? undefined : at(fmtIdx);
+        if (args !== 2 || !fmt || (fmt.kind !== 'string' && fmt.kind !== 'dqstring') || nextIndex(fmtIdx! + 1, 1) !== close) {
+          throw new DatabricksSqlError('UNSUPPORTED_FEATURE', `The emulator supports \`${lower}\` only with a literal format.`, '0A000');
+        }
+        const converted = javaToStrftime(unescape(fmt.text.slice(1, -1)));
+        if (converted === '') throw new DatabricksSqlError('UNSUPPORTED_FEATURE', `The emulator does not support the datetime pattern of \`${lower}\`.`, '0A000');
+        override.set(fmtIdx!, literal(converted));
+        if (lower === 'date_format') {
+          out.push('strftime(CAST(');
+          override.set(commas[0]!, ' AS TIMESTAMP),');
+          i = nextIdx;
           continue;
         }
-        out.push(lower === 'percentile_approx' ? 'lp_percentile_approx' : lower === 'count_if' ? 'lp_count_if' : name);
-        continue;
+      } else if (lower === 'percentile_approx' || lower === 'approx_percentile') {
+        if (args < 2 || args > 3) throw new DatabricksSqlError('WRONG_NUM_ARGS.WITHOUT_SUGGESTION', `The \`${lower}\` requires 2 or 3 parameters.`, '42605');
+        if (args === 3) {
+          // The accuracy argument changes nothing here: the answer is exact.
+          override.set(commas[1]!, '');
+          for (let j = commas[1]! + 1; j < close; j++) override.set(j, '');
+        }
+        if (at(argStart[1]!)?.text.toLowerCase() === 'array') {
+          out.push('lp_percentile_approx_list');
+          continue;
+        }
       }
-      out.push(t.kind === 'quoted' ? `"${name.replace(/"/g, '""')}"` : name);
-    } else out.push(t.text);
+      out.push(target);
+      continue;
+    }
+    out.push(t.kind === 'quoted' ? `"${name.replace(/"/g, '""')}"` : name);
   }
   return { sql: out.join(''), tables };
-}
-
-/** Macros that give DuckDB the Databricks functions it lacks; `nowMs` is the emulator's clock for this statement. */
-export function macroSql(nowMs: number): string[] {
-  const ts = new Date(nowMs).toISOString().replace('T', ' ').replace('Z', '');
-  return [
-    `CREATE OR REPLACE TEMP MACRO current_timestamp() AS TIMESTAMP '${ts}'`,
-    `CREATE OR REPLACE TEMP MACRO current_date() AS CAST(TIMESTAMP '${ts}' AS DATE)`,
-    `CREATE OR REPLACE TEMP MACRO unix_timestamp(t) AS CAST(floor(epoch(CAST(t AS TIMESTAMP))) AS BIGINT)`,
-    `CREATE OR REPLACE TEMP MACRO date_sub(d, n) AS CAST(CAST(d AS DATE) - CAST(n AS INTEGER) AS DATE)`,
-    `CREATE OR REPLACE TEMP MACRO to_date(x) AS CAST(x AS DATE)`,
-    `CREATE OR REPLACE TEMP MACRO datediff(e, s) AS CAST(e AS DATE) - CAST(s AS DATE)`,
-    `CREATE OR REPLACE TEMP MACRO nvl(a, b) AS coalesce(a, b)`,
-    `CREATE OR REPLACE TEMP MACRO try_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
-    // Databricks: the smallest value v such that at least p of the values are <= v.
-    `CREATE OR REPLACE TEMP MACRO lp_percentile_approx(x, p) AS list_sort(list(x) FILTER (WHERE x IS NOT NULL))[greatest(1, CAST(ceil(p * count(x)) AS BIGINT))]`,
-    `CREATE OR REPLACE TEMP MACRO lp_count_if(c) AS count(*) FILTER (WHERE c)`,
-  ];
 }

@@ -1,35 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { thrift as databricksThrift } from '@databricks/sql';
-import type { QueryResult, SystemTablesEngine } from './engine';
-import { DatabricksSqlError } from './sql-rewrite';
+import { Int64 } from 'thrift';
+import type { QueryResult, ResultColumn } from './engine';
+import type { StatementParameter } from './sql-rewrite';
+import { DatabricksSqlError } from './sql-error';
+import { tableFault, type DatabricksFaults } from './faults';
+
+export type { DatabricksFaults } from './faults';
 
 /* The driver's own generated Thrift code (TCLIService and its types) serves as the server side too. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const T = (databricksThrift as any).TCLIService_types as Record<string, any>;
 
-/** Fault switches, changed by tests while the emulator runs. */
-export interface DatabricksFaults {
-  /** The next N Thrift calls answer HTTP 503 (warehouse starting). */
-  coldStartCalls: number;
-  /** The next N ExecuteStatements answer ERROR_STATUS inside HTTP 200 with a cold-start message. */
-  coldStartErrorState: number;
-  /** Delay of every ExecuteStatement. */
-  slowStatementMs: number;
-  /** `system.schema.table` names answering TABLE_OR_VIEW_NOT_FOUND. */
-  missingTables: string[];
-  /** `system.schema.table` names answering INSUFFICIENT_PERMISSIONS. */
-  deniedTables: string[];
-  /** Statements matching this answer ERROR_STATE inside HTTP 200. */
-  errorStateStatements: RegExp | null;
-}
-
 export interface DatabricksStats {
+  /** ExecuteStatement calls. */
   statements: number;
+  /** Every statement's SQL as received. */
   sqlLog: string[];
+  /** User-Agent of every statement (in order, one per entry of sqlLog). */
   userAgents: string[];
+  /** User-Agent of every Thrift call. */
+  callUserAgents: string[];
+  /** Thrift calls by method name. */
   calls: Record<string, number>;
   /** Session configuration of the last OpenSession (e.g. STATEMENT_TIMEOUT). */
   sessionConfiguration: Record<string, string>;
+  /** Parameters of the last statement, as received. */
+  lastParameters: StatementParameter[];
 }
 
 interface Operation {
@@ -38,64 +35,110 @@ interface Operation {
   offset: number;
 }
 
-const status = () => new T.TStatus({ statusCode: T.TStatusCode.SUCCESS_STATUS });
-const handleId = () => new T.THandleIdentifier({ guid: Buffer.from(randomUUID().replace(/-/g, ''), 'hex'), secret: Buffer.from(randomUUID().replace(/-/g, ''), 'hex') });
-const key = (h: { operationId?: { guid?: Buffer } } | undefined) => h?.operationId?.guid?.toString('hex') ?? '';
-
 export interface ServiceContext {
-  engine: SystemTablesEngine;
+  engine: { execute(sql: string, nowMs: number, parameters: readonly StatementParameter[]): Promise<QueryResult> };
   faults: DatabricksFaults;
   stats: DatabricksStats;
+  /** Largest page the emulator sends (FetchResults and direct results), whatever the client asks for. */
   pageSize: number;
   now: () => number;
   catalog: string;
+  /** User-Agent of the HTTP request being processed. */
   userAgent: string;
 }
 
+type Handler = (req: any, cb: (err: unknown, res?: unknown) => void) => void;
+
+const ok = () => new T.TStatus({ statusCode: T.TStatusCode.SUCCESS_STATUS });
+const failed = (errorMessage: string, sqlState?: string) => new T.TStatus({ statusCode: T.TStatusCode.ERROR_STATUS, errorMessage, sqlState });
+const uuidBytes = () => Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
+const handleId = () => new T.THandleIdentifier({ guid: uuidBytes(), secret: uuidBytes() });
+const key = (h: { operationId?: { guid?: Buffer } } | undefined) => h?.operationId?.guid?.toString('hex') ?? '';
+const int = (v: unknown): number => (typeof v === 'number' ? v : v instanceof Int64 ? v.toNumber() : Number(v ?? 0));
+
+const TYPE_IDS: Record<string, string> = {
+  boolean: 'BOOLEAN_TYPE', int: 'INT_TYPE', bigint: 'BIGINT_TYPE', double: 'DOUBLE_TYPE', decimal: 'DECIMAL_TYPE',
+  string: 'STRING_TYPE', timestamp: 'TIMESTAMP_TYPE', date: 'DATE_TYPE',
+};
+
+function typeEntry(c: ResultColumn) {
+  const type = T.TTypeId[c.kind === 'complex' ? `${c.complex ?? 'STRUCT'}_TYPE` : TYPE_IDS[c.kind]!];
+  const typeQualifiers = c.kind === 'decimal'
+    ? new T.TTypeQualifiers({ qualifiers: { precision: new T.TTypeQualifierValue({ i32Value: c.precision }), scale: new T.TTypeQualifierValue({ i32Value: c.scale }) } })
+    : undefined;
+  return new T.TTypeEntry({ primitiveEntry: new T.TPrimitiveTypeEntry({ type, typeQualifiers }) });
+}
+
+function schemaOf(r: QueryResult) {
+  return new T.TTableSchema({ columns: r.columns.map((c, i) => new T.TColumnDesc({ columnName: c.name, typeDesc: new T.TTypeDesc({ types: [typeEntry(c)] }), position: i + 1 })) });
+}
+
+function rowSet(r: QueryResult, offset: number, size: number) {
+  const rows = r.rows.slice(offset, offset + size);
+  const columns = r.columns.map((c, ci) => {
+    const nulls = Buffer.alloc(Math.ceil(rows.length / 8));
+    const placeholder = c.kind === 'boolean' ? false : c.kind === 'int' || c.kind === 'double' ? 0 : c.kind === 'bigint' ? new Int64(0) : '';
+    const values = rows.map((row, ri) => {
+      const v = row[ci];
+      if (v === null || v === undefined) {
+        nulls[ri >> 3]! |= 1 << (ri & 7);
+        return placeholder;
+      }
+      return c.kind === 'bigint' ? new Int64(Number(v)) : v;
+    });
+    switch (c.kind) {
+      case 'boolean': return new T.TColumn({ boolVal: new T.TBoolColumn({ values, nulls }) });
+      case 'int': return new T.TColumn({ i32Val: new T.TI32Column({ values, nulls }) });
+      case 'bigint': return new T.TColumn({ i64Val: new T.TI64Column({ values, nulls }) });
+      case 'double': return new T.TColumn({ doubleVal: new T.TDoubleColumn({ values, nulls }) });
+      default: return new T.TColumn({ stringVal: new T.TStringColumn({ values, nulls }) });
+    }
+  });
+  const next = offset + rows.length;
+  return { set: new T.TRowSet({ startRowOffset: new Int64(offset), rows: [], columns }), next, more: next < r.rows.length };
+}
+
+const COLD_START_MESSAGE = "Couldn't create directory /local_disk0/tmp/: the SQL warehouse is starting. Please retry later.";
+
 /** TCLIService handlers: sessions, statements with and without direct results, paged fetches, errors as Databricks sends them. */
-export function createHandler(ctx: ServiceContext): Record<string, (req: any, cb: (err: unknown, res?: unknown) => void) => void> {
+export function createHandler(ctx: ServiceContext): Record<string, Handler> {
   const operations = new Map<string, Operation>();
-  const schemaOf = (r: QueryResult) =>
-    new T.TTableSchema({
-      columns: r.columns.map((c, i) => new T.TColumnDesc({
-        columnName: c.name,
-        typeDesc: new T.TTypeDesc({ types: [new T.TTypeEntry({ primitiveEntry: new T.TPrimitiveTypeEntry({ type: c.kind === 'double' ? T.TTypeId.DOUBLE_TYPE : c.kind === 'boolean' ? T.TTypeId.BOOLEAN_TYPE : T.TTypeId.STRING_TYPE }) })] }),
-        position: i + 1,
-      })),
-    });
-  const rowSet = (r: QueryResult, offset: number) => {
-    const rows = r.rows.slice(offset, offset + ctx.pageSize);
-    const columns = r.columns.map((c, ci) => {
-      const nulls = Buffer.alloc(Math.ceil(rows.length / 8));
-      const values = rows.map((row, ri) => {
-        const v = row[ci];
-        if (v === null || v === undefined) {
-          nulls[ri >> 3]! |= 1 << (ri & 7);
-          return c.kind === 'double' ? 0 : c.kind === 'boolean' ? false : '';
-        }
-        return v;
-      });
-      if (c.kind === 'double') return new T.TColumn({ doubleVal: new T.TDoubleColumn({ values, nulls }) });
-      if (c.kind === 'boolean') return new T.TColumn({ boolVal: new T.TBoolColumn({ values, nulls }) });
-      return new T.TColumn({ stringVal: new T.TStringColumn({ values, nulls }) });
-    });
-    return { set: new T.TRowSet({ startRowOffset: offset, rows: [], columns }), next: offset + rows.length, more: offset + rows.length < r.rows.length };
-  };
   const operationStatus = (op: Operation) =>
     op.error
-      ? new T.TGetOperationStatusResp({ status: status(), operationState: T.TOperationState.ERROR_STATE, errorMessage: op.error.message, displayMessage: op.error.message, sqlState: op.error.sqlState, hasResultSet: true })
-      : new T.TGetOperationStatusResp({ status: status(), operationState: T.TOperationState.FINISHED_STATE, hasResultSet: true });
-  const count = (name: string) => (ctx.stats.calls[name] = (ctx.stats.calls[name] ?? 0) + 1);
+      ? new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.ERROR_STATE, errorMessage: op.error.message, displayMessage: op.error.message, sqlState: op.error.sqlState, hasResultSet: true })
+      : new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.FINISHED_STATE, hasResultSet: true });
+  const count = (name: string) => {
+    ctx.stats.calls[name] = (ctx.stats.calls[name] ?? 0) + 1;
+    ctx.stats.callUserAgents.push(ctx.userAgent);
+  };
+  const pageSize = (requested: unknown) => {
+    const n = int(requested);
+    return n > 0 ? Math.min(n, ctx.pageSize) : ctx.pageSize;
+  };
 
-  return {
+  const run = async (sql: string, parameters: StatementParameter[]): Promise<Operation> => {
+    const op: Operation = { offset: 0 };
+    try {
+      const result = await ctx.engine.execute(sql, ctx.now(), parameters);
+      const fault = tableFault(ctx.faults, ctx.catalog, result.tables);
+      if (fault) op.error = fault;
+      else if (ctx.faults.errorStateStatements?.test(sql)) op.error = new DatabricksSqlError('INTERNAL_ERROR', 'Injected failure while executing the statement.', 'XX000');
+      else op.result = result;
+    } catch (err) {
+      op.error = err instanceof DatabricksSqlError ? err : new DatabricksSqlError('INTERNAL_ERROR', String(err), 'XX000');
+    }
+    return op;
+  };
+
+  const handlers: Record<string, Handler> = {
     OpenSession(req, cb) {
       count('OpenSession');
       ctx.stats.sessionConfiguration = { ...(req.configuration ?? {}) };
-      cb(null, new T.TOpenSessionResp({ status: status(), serverProtocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, sessionHandle: new T.TSessionHandle({ sessionId: handleId() }), configuration: {} }));
+      cb(null, new T.TOpenSessionResp({ status: ok(), serverProtocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, sessionHandle: new T.TSessionHandle({ sessionId: handleId() }), configuration: {} }));
     },
     CloseSession(_req, cb) {
       count('CloseSession');
-      cb(null, new T.TCloseSessionResp({ status: status() }));
+      cb(null, new T.TCloseSessionResp({ status: ok() }));
     },
     ExecuteStatement(req, cb) {
       count('ExecuteStatement');
@@ -103,40 +146,32 @@ export function createHandler(ctx: ServiceContext): Record<string, (req: any, cb
       ctx.stats.statements += 1;
       ctx.stats.sqlLog.push(sql);
       ctx.stats.userAgents.push(ctx.userAgent);
+      const parameters: StatementParameter[] = (Array.isArray(req.parameters) ? req.parameters : []).map((p: any) => ({
+        name: typeof p?.name === 'string' && p.name !== '' ? p.name : null,
+        type: String(p?.type ?? 'STRING'),
+        value: typeof p?.value?.stringValue === 'string' ? p.value.stringValue : null,
+      }));
+      ctx.stats.lastParameters = parameters;
       if (ctx.faults.coldStartErrorState > 0) {
         ctx.faults.coldStartErrorState -= 1;
-        const message = "Couldn't create directory /local_disk0/tmp/: the SQL warehouse is starting. Try again shortly.";
-        return cb(null, new T.TExecuteStatementResp({ status: new T.TStatus({ statusCode: T.TStatusCode.ERROR_STATUS, errorMessage: message, sqlState: 'XX000' }) }));
+        return cb(null, new T.TExecuteStatementResp({ status: failed(COLD_START_MESSAGE, 'XX000') }));
       }
       const finish = async () => {
-        const op: Operation = { offset: 0 };
-        const denied = (list: string[], tables: string[]) => list.find((t) => tables.some((x) => `${ctx.catalog}.${x}`.toLowerCase() === t.toLowerCase()));
-        try {
-          const result = await ctx.engine.execute(sql, ctx.now());
-          const missing = denied(ctx.faults.missingTables, result.tables);
-          const forbidden = denied(ctx.faults.deniedTables, result.tables);
-          if (missing) op.error = new DatabricksSqlError('TABLE_OR_VIEW_NOT_FOUND', `The table or view \`${missing.split('.').join('`.`')}\` cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not qualify the name with a schema, verify the current_schema() output, or qualify the name with the correct schema and catalog.`, '42P01');
-          else if (forbidden) op.error = new DatabricksSqlError('INSUFFICIENT_PERMISSIONS', `Insufficient privileges:\nUser does not have SELECT on Table '${forbidden}'.`, '42501');
-          else if (ctx.faults.errorStateStatements?.test(sql)) op.error = new DatabricksSqlError('INTERNAL_ERROR', 'Injected failure while executing the statement.', 'XX000');
-          else op.result = result;
-        } catch (err) {
-          op.error = err instanceof DatabricksSqlError ? err : new DatabricksSqlError('INTERNAL_ERROR', String(err), 'XX000');
-        }
+        const op = await run(sql, parameters);
         const operationHandle = new T.TOperationHandle({ operationId: handleId(), operationType: T.TOperationType.EXECUTE_STATEMENT, hasResultSet: true });
         operations.set(key(operationHandle), op);
-        if (!req.getDirectResults) return cb(null, new T.TExecuteStatementResp({ status: status(), operationHandle }));
+        const size = pageSize(req.getDirectResults?.maxRows);
+        // Direct results only when asked for and everything fits in one page; otherwise the driver polls and fetches.
+        if (!req.getDirectResults || (op.result && op.result.rows.length > size)) return cb(null, new T.TExecuteStatementResp({ status: ok(), operationHandle }));
         const directResults: Record<string, unknown> = { operationStatus: operationStatus(op) };
         if (op.result) {
-          const page = rowSet(op.result, 0);
-          op.offset = page.next;
-          directResults.resultSetMetadata = new T.TGetResultSetMetadataResp({ status: status(), schema: schemaOf(op.result), resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET });
-          directResults.resultSet = new T.TFetchResultsResp({ status: status(), hasMoreRows: page.more, results: page.set });
-          if (!page.more) {
-            directResults.closeOperation = new T.TCloseOperationResp({ status: status() });
-            operations.delete(key(operationHandle));
-          }
+          const page = rowSet(op.result, 0, size);
+          directResults.resultSetMetadata = new T.TGetResultSetMetadataResp({ status: ok(), schema: schemaOf(op.result), resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET });
+          directResults.resultSet = new T.TFetchResultsResp({ status: ok(), hasMoreRows: false, results: page.set });
+          directResults.closeOperation = new T.TCloseOperationResp({ status: ok() });
+          operations.delete(key(operationHandle));
         }
-        cb(null, new T.TExecuteStatementResp({ status: status(), operationHandle, directResults: new T.TSparkDirectResults(directResults) }));
+        cb(null, new T.TExecuteStatementResp({ status: ok(), operationHandle, directResults: new T.TSparkDirectResults(directResults) }));
       };
       const delay = ctx.faults.slowStatementMs;
       if (delay > 0) setTimeout(() => void finish().catch(cb), delay);
@@ -145,32 +180,42 @@ export function createHandler(ctx: ServiceContext): Record<string, (req: any, cb
     GetOperationStatus(req, cb) {
       count('GetOperationStatus');
       const op = operations.get(key(req.operationHandle));
-      if (!op) return cb(null, new T.TGetOperationStatusResp({ status: status(), operationState: T.TOperationState.CLOSED_STATE }));
+      if (!op) return cb(null, new T.TGetOperationStatusResp({ status: failed('Invalid OperationHandle: the operation is closed or unknown.'), operationState: T.TOperationState.CLOSED_STATE }));
       cb(null, operationStatus(op));
     },
     GetResultSetMetadata(req, cb) {
       count('GetResultSetMetadata');
       const op = operations.get(key(req.operationHandle));
-      if (!op?.result) return cb(null, new T.TGetResultSetMetadataResp({ status: new T.TStatus({ statusCode: T.TStatusCode.ERROR_STATUS, errorMessage: op?.error?.message ?? 'Invalid OperationHandle' }) }));
-      cb(null, new T.TGetResultSetMetadataResp({ status: status(), schema: schemaOf(op.result), resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET }));
+      if (!op?.result) return cb(null, new T.TGetResultSetMetadataResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle', op?.error?.sqlState) }));
+      cb(null, new T.TGetResultSetMetadataResp({ status: ok(), schema: schemaOf(op.result), resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET }));
     },
     FetchResults(req, cb) {
       count('FetchResults');
       const op = operations.get(key(req.operationHandle));
-      if (!op?.result) return cb(null, new T.TFetchResultsResp({ status: new T.TStatus({ statusCode: T.TStatusCode.ERROR_STATUS, errorMessage: op?.error?.message ?? 'Invalid OperationHandle' }) }));
-      const page = rowSet(op.result, op.offset);
+      if (!op?.result) return cb(null, new T.TFetchResultsResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle', op?.error?.sqlState) }));
+      if (req.orientation === T.TFetchOrientation.FETCH_FIRST) op.offset = 0;
+      const page = rowSet(op.result, op.offset, pageSize(req.maxRows));
       op.offset = page.next;
-      cb(null, new T.TFetchResultsResp({ status: status(), hasMoreRows: page.more, results: page.set }));
+      cb(null, new T.TFetchResultsResp({ status: ok(), hasMoreRows: page.more, results: page.set }));
     },
     CloseOperation(req, cb) {
       count('CloseOperation');
       operations.delete(key(req.operationHandle));
-      cb(null, new T.TCloseOperationResp({ status: status() }));
+      cb(null, new T.TCloseOperationResp({ status: ok() }));
     },
     CancelOperation(req, cb) {
       count('CancelOperation');
       operations.delete(key(req.operationHandle));
-      cb(null, new T.TCancelOperationResp({ status: status() }));
+      cb(null, new T.TCancelOperationResp({ status: ok() }));
     },
   };
+  // Every other TCLIService method answers ERROR_STATUS inside HTTP 200 (never a 500 that the driver would retry).
+  for (const name of ['GetInfo', 'GetTypeInfo', 'GetCatalogs', 'GetSchemas', 'GetTables', 'GetTableTypes', 'GetColumns', 'GetFunctions',
+    'GetPrimaryKeys', 'GetCrossReference', 'GetDelegationToken', 'CancelDelegationToken', 'RenewDelegationToken']) {
+    handlers[name] = (_req, cb) => {
+      count(name);
+      cb(null, new T[`T${name}Resp`]({ status: failed(`[NOT_SUPPORTED] ${name} is not supported by the Lakepulse Databricks emulator.`, '0A000') }));
+    };
+  }
+  return handlers;
 }
