@@ -28,7 +28,7 @@ const cfg = (over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig => ({
   url: new URL(rx.url), auth: { kind: 'none' }, maxSamplesPerRequest: 2000, maxBytesPerRequest: 1_000_000, timeoutMs: 5000,
   maxRetryMs: 30_000, maxSampleAgeMs: 15 * 60_000, minBackoffMs: 10, maxBackoffMs: 100, headers: {}, sendMetadata: false, ...over,
 });
-const write = (series: Series[], over: Partial<RemoteWriteConfig> = {}) => createRemoteWriter(cfg(over), { log: silentLogger }).write(series);
+const write = (series: Series[], over: Partial<RemoteWriteConfig> = {}, lanes = 1) => createRemoteWriter(cfg(over), { log: silentLogger, lanes }).write(series);
 const now = Date.now();
 const labelsOf = (i = 0) => rx.requests[i]!.decoded!.timeseries.map((t) => Object.fromEntries(t.labels.map((l) => [l.name, l.value])));
 
@@ -87,7 +87,8 @@ test('Edge cases: a 10 KB label value, a metric name over 100 characters, colons
   assert.deepEqual(r.samplesDropped, { label_value_too_long: 1 });
 });
 
-test('Ordering: 1000 series through a receiver sleeping 0–50 ms per request keep strictly increasing timestamps', async () => {
+for (const lanes of [1, 4]) {
+test(`Ordering: 1000 series through a receiver sleeping 0–50 ms per request keep strictly increasing timestamps (${lanes} lane${lanes > 1 ? 's' : ''})`, async () => {
   rx.decide = () => ({ status: 204, delayMs: Math.floor(Math.random() * 51) });
   const rounds = 3;
   const perRound = 3;
@@ -97,7 +98,7 @@ test('Ordering: 1000 series through a receiver sleeping 0–50 ms per request ke
       labels: { __name__: 'ordering', i: String(i) },
       samples: Array.from({ length: perRound }, (_, k) => ({ value: r * perRound + k, timestampMs: now + (r * perRound + k) * 1000 })),
     }));
-    const result = await write(series, { maxSamplesPerRequest: 149 });
+    const result = await write(series, { maxSamplesPerRequest: 149 }, lanes);
     assert.equal(result.samplesSent, 1000 * perRound);
   }
   assert.ok(rx.requests.length >= (rounds * 1000 * perRound) / 149);
@@ -109,6 +110,7 @@ test('Ordering: 1000 series through a receiver sleeping 0–50 ms per request ke
     assert.deepEqual(samples.map((x) => x.value), Array.from({ length: rounds * perRound }, (_, k) => k));
   }
 });
+}
 
 test('Backoff: each interval at least 0.8 of the previous one, at least 1 ms, at most 60 s', async () => {
   rx.decide = () => ({ status: 503 });
