@@ -29,13 +29,15 @@ export const FUNCTIONS: ReadonlyMap<string, string> = new Map([
   // arrays, maps, structs
   ['array', 'list_value'], ['size', 'len'], ['cardinality', 'len'], ['element_at', 'lp_element_at'], ['array_contains', 'array_contains'],
   ['explode', 'unnest'], ['named_struct', 'struct_pack'],
+  // table-valued
+  ['range', 'range'],
 ]);
 
 /** Words followed by `(` that are not function calls. */
 export const KEYWORDS = new Set([
   'and', 'or', 'not', 'in', 'over', 'as', 'on', 'exists', 'values', 'when', 'then', 'else', 'from', 'join', 'using', 'filter',
   'within', 'select', 'where', 'by', 'partition', 'with', 'union', 'all', 'distinct', 'interval', 'is', 'case', 'end', 'into',
-  'group', 'order', 'having', 'qualify', 'limit', 'rows', 'range', 'between', 'like', 'any', 'some', 'decimal', 'varchar', 'char',
+  'group', 'order', 'having', 'qualify', 'limit', 'rows', 'between', 'like', 'any', 'some', 'decimal', 'varchar', 'char',
   'numeric', 'except', 'intersect', 'lateral', 'asc', 'desc',
 ]);
 

@@ -97,7 +97,13 @@ export function rewriteSql(sql: string, options: RewriteOptions): { sql: string;
       const { close, commas } = argumentBounds(tokens, nextIdx);
       const argStart = [nextIdx, ...commas].map((c) => nextIndex(c + 1, 1));
       const args = argStart[0] === close ? 0 : commas.length + 1;
-      if (lower === 'timestampdiff') {
+      if (lower === 'range') {
+        // Databricks' range(start[, end[, step]]) table has one BIGINT column `id`.
+        if (!['from', 'join', ','].includes(prev?.text.toLowerCase() ?? '')) throw new DatabricksSqlError('UNRESOLVED_ROUTINE', 'Cannot resolve routine `range` on search path [`system`.`builtin`, `system`.`session`].', '42883');
+        out.push('(SELECT range AS id FROM range');
+        override.set(close, '))');
+        continue;
+      } else if (lower === 'timestampdiff') {
         // timestampdiff(UNIT, a, b) counts whole units, as DuckDB's datesub('unit', a, b) does.
         const unit = at(argStart[0]!);
         if (!unit || args !== 3 || !UNITS.has(unit.text.toLowerCase().replace(/s$/, ''))) throw syntax('timestampdiff');

@@ -214,7 +214,8 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
     'GetPrimaryKeys', 'GetCrossReference', 'GetDelegationToken', 'CancelDelegationToken', 'RenewDelegationToken']) {
     handlers[name] = (_req, cb) => {
       count(name);
-      cb(null, new T[`T${name}Resp`]({ status: failed(`[NOT_SUPPORTED] ${name} is not supported by the Lakepulse Databricks emulator.`, '0A000') }));
+      const status = failed(`[NOT_SUPPORTED] ${name} is not supported by the Lakepulse Databricks emulator.`, '0A000');
+      cb(null, new T[`T${name}Resp`](name === 'GetInfo' ? { status, infoValue: new T.TGetInfoValue({ stringValue: '' }) } : { status }));
     };
   }
   return handlers;
