@@ -31,6 +31,8 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
   const writer =
     options.dryRun || config.remoteWrite === undefined
       ? undefined
-      : createRemoteWriter(config.remoteWrite, { log: options.log, credential });
+      : // Four lanes (each series always on the same one, so its samples stay in order): a receiver ~100 ms away
+        // otherwise bounds a large push at one request at a time.
+        createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4 });
   return runCycle({ config, sources, state, log: options.log, writer, now: options.now });
 }
