@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig({ SYNAPSE_WORKSPACES: emu.workspaces, REMOTE_WRITE_URL: receiver.url, SYNAPSE_CONCURRENCY: String(CONCURRENCY), LAKEPULSE_INSTANCE: 'bench' });
     const source = createSynapseSource({ credential: staticToken });
-    const writer = createRemoteWriter(config.remoteWrite!, { log: silentLogger });
+    const writer = createRemoteWriter(config.remoteWrite!, { log: silentLogger, lanes: 4 }); // as lib/collector.ts
     // Warm-up cycle (connections, JIT), then the measured one.
     await runCycle({ config, sources: [source], state: new MemoryStateStore(), log: silentLogger, writer });
     const requestsBefore = receiver.requests;
