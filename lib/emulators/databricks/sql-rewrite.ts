@@ -37,7 +37,8 @@ const UNITS = new Set(['microsecond', 'millisecond', 'second', 'minute', 'hour',
 export function rewriteSql(sql: string, options: RewriteOptions): { sql: string; tables: string[] } {
   const tokens = tokenize(sql);
   const params = new ParameterBinding(options.parameters ?? []);
-  const catalog = options.catalog.toLowerCase();
+  // Both `system` and the configured catalog name reach the system tables.
+  const catalogs = new Set(['system', options.catalog.toLowerCase()]);
   const out: string[] = [];
   const tables: string[] = [];
   /** Token index → replacement text (empty string drops the token). */
@@ -81,7 +82,7 @@ export function rewriteSql(sql: string, options: RewriteOptions): { sql: string;
     }
     const name = t.text;
     const lower = name.toLowerCase();
-    if (lower === catalog && next?.text === '.' && prev?.text !== '.') {
+    if (catalogs.has(lower) && next?.text === '.' && prev?.text !== '.') {
       out.push('dbx_system');
       const schemaIdx = nextIndex(nextIdx + 1, 1);
       const dot2 = nextIndex(schemaIdx + 1, 1);

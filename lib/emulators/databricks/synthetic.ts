@@ -166,6 +166,27 @@ export function syntheticDataset(nowMs: number, seed = 42): Dataset {
       }
     }
   }
+
+  // --- warehouse events: each warehouse starts, scales up and down, stops after idling (the latest may still run) --
+  for (const ws of WORKSPACES) {
+    for (const wh of ['wh-a', 'wh-b']) {
+      for (let t = now - 3 * DAY + int(HOUR); t < now; t += 8 * HOUR + int(4 * HOUR)) {
+        const up = t + 2 * 60_000;
+        const stop = up + 2 * HOUR + int(3 * HOUR);
+        const event = (type: string, at: number, clusters: number) => {
+          if (at <= now) add('compute.warehouse_events', { account_id: ACCOUNT, workspace_id: ws, warehouse_id: wh, event_type: type, cluster_count: clusters, event_time: iso(at) });
+        };
+        event('STARTING', t, 0);
+        event('RUNNING', up, 1);
+        if (rand() < 0.4) {
+          event('SCALED_UP', up + 30 * 60_000, 2);
+          event('SCALED_DOWN', up + 90 * 60_000, 1);
+        }
+        event('STOPPING', stop, 1);
+        event('STOPPED', stop + 60_000, 0);
+      }
+    }
+  }
   return ds;
 }
 

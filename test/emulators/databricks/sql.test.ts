@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startDatabricksEmulator, type DatabricksEmulator } from '../../../lib/emulators/databricks';
+import { openSession, query } from './client';
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+let emu: DatabricksEmulator;
+let conn: Awaited<ReturnType<typeof openSession>>;
+
+before(async () => {
+  emu = await startDatabricksEmulator({ nowMs: NOW });
+  conn = await openSession(emu);
+});
+after(async () => {
+  await conn.close();
+  await emu.close();
+});
+
+const one = async (sql: string) => (await query(conn.session, sql))[0] ?? {};
+const rejectsWith = (sql: string, errorClass: string, sqlState: string) =>
+  assert.rejects(query(conn.session, sql), (e: Error & { response?: { sqlState?: string } }) => {
+    assert.match(e.message, new RegExp(`^\\[${errorClass.replace(/\./g, '\\.')}\\]`));
+    assert.equal(e.response?.sqlState, sqlState);
+    return true;
+  });
+
+test('DuckDB-only functions are rejected as Databricks would: UNRESOLVED_ROUTINE', async () => {
+  for (const fn of ['list_value(1, 2)', 'epoch(current_timestamp())', 'strftime(current_timestamp(), \'%Y\')', 'quantile_disc(1, 0.5)', 'struct_pack(a := 1)', 'now_not_a_function()']) {
+    await rejectsWith(`SELECT ${fn} AS x`, 'UNRESOLVED_ROUTINE', '42883');
+  }
+});
+
+test('syntax DuckDB cannot parse becomes PARSE_SYNTAX_ERROR', async () => {
+  await rejectsWith('SELEC 1', 'PARSE_SYNTAX_ERROR', '42601');
+});
+
+test('an unknown table is TABLE_OR_VIEW_NOT_FOUND', async () => {
+  await rejectsWith('SELECT * FROM system.billing.nope', 'TABLE_OR_VIEW_NOT_FOUND', '42P01');
+});
+
+test('string literals, backticks and escapes follow Databricks', async () => {
+  const row = await one('SELECT "double" AS `a b`, \'it\\\'s\' AS q, \'a\\nb\' AS nl');
+  assert.deepEqual(row, { 'a b': 'double', q: "it's", nl: 'a\nb' });
+});
+
+test('concat is NULL when any argument is NULL; nvl, try_divide, if, coalesce', async () => {
+  const row = await one("SELECT concat('a', NULL) AS c1, concat('job-', 12, '-x') AS c2, nvl(NULL, 3) AS n, try_divide(1, 0) AS t, try_divide(6, 4) AS t2, if(1 > 0, 'y', 'n') AS i");
+  assert.deepEqual(row, { c1: null, c2: 'job-12-x', n: 3, t: null, t2: 1.5, i: 'y' });
+});
+
+test('date and time functions: timestampdiff, unix_timestamp, date_sub, datediff, to_date, date_trunc, date_format, INTERVAL', async () => {
+  const row = await one(`SELECT timestampdiff(SECOND, TIMESTAMP '2026-01-01 00:00:00.9', TIMESTAMP '2026-01-01 00:00:02.1') AS s,
+    timestampdiff(HOUR, TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-01 05:59:00') AS h,
+    unix_timestamp(TIMESTAMP '2026-01-01 00:00:10') AS u, date_sub(DATE '2026-03-01', 1) AS ds, datediff(DATE '2026-03-01', DATE '2026-02-01') AS dd,
+    to_date('2026-02-03') AS td, to_date('03/02/2026', 'dd/MM/yyyy') AS tdf, date_trunc('HOUR', TIMESTAMP '2026-01-01 05:59:00') AS tr,
+    date_format(TIMESTAMP '2026-01-01 05:09:00', 'yyyy-MM-dd HH:mm') AS f, current_timestamp() - INTERVAL 90 MINUTES AS back`);
+  assert.deepEqual(row, {
+    s: 1, h: 5, u: Date.parse('2026-01-01T00:00:10Z') / 1000, ds: '2026-02-28', dd: 28, td: '2026-02-03', tdf: '2026-02-03',
+    tr: '2026-01-01 05:00:00', f: '2026-01-01 05:09', back: '2026-03-10 10:30:00',
+  });
+});
+
+test('percentile_approx: the smallest value with at least p of the values at or below it, scalar and array', async () => {
+  // Values 1..10: p=0.5 → 5, p=0.95 → 10, p=0.1 → 1.
+  const row = await one('SELECT percentile_approx(id, 0.5) AS p50, percentile_approx(id, 0.1, 10000) AS p10, percentile_approx(id, array(0.5, 0.95)) AS ps FROM range(1, 11)');
+  assert.deepEqual(row, { p50: 5, p10: 1, ps: [5, 10] });
+});
+
+test('collections: collect_list, collect_set, size, element_at, explode, named_struct, array_contains', async () => {
+  const row = await one(`SELECT size(collect_list(x)) AS n, size(collect_set(x)) AS d, element_at(array(7, 8, 9), 2) AS e,
+    array_contains(array(1, 2), 2) AS c, named_struct('k', 'v').k AS k FROM (SELECT CAST(id % 3 AS BIGINT) AS x FROM range(9) UNION ALL SELECT NULL)`);
+  assert.deepEqual(row, { n: 9, d: 3, e: 8, c: true, k: 'v' });
+  const exploded = await query(conn.session, 'SELECT explode(array(1, 2, 3)) AS v');
+  assert.deepEqual(exploded.map((r) => r.v), [1, 2, 3]);
+});
+
+test('maps and structs of the system tables: custom_tags[key], usage_metadata.job_id, pricing.effective_list.default', async () => {
+  const row = await one(`SELECT count_if(custom_tags['team'] = 'data') AS data_rows, count(usage_metadata.job_id) AS with_job,
+    max(pricing.effective_list.default) AS top FROM system.billing.usage u JOIN system.billing.list_prices p
+    ON u.sku_name = p.sku_name AND u.cloud = p.cloud AND u.usage_unit = p.usage_unit AND p.currency_code = 'USD'
+    AND u.usage_start_time >= p.price_start_time AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)`);
+  assert.ok(Number(row.data_rows) > 0);
+  assert.ok(Number(row.with_job) > 0);
+  assert.ok(Number(row.top) > 0);
+});
+
+test('window functions, QUALIFY, max_by and GROUP BY on the SCD2 jobs table', async () => {
+  const latest = await query(conn.session, `SELECT workspace_id, job_id, name FROM system.lakeflow.jobs
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1`);
+  const all = await query(conn.session, 'SELECT workspace_id, job_id, max_by(name, change_time) AS name FROM system.lakeflow.jobs GROUP BY workspace_id, job_id');
+  const key = (r: Record<string, unknown>) => `${r.workspace_id}/${r.job_id}=${r.name}`;
+  assert.deepEqual(latest.map(key).sort(), all.map(key).sort());
+  assert.ok(latest.some((r) => String(r.name).endsWith('_renamed')));
+});
+
+test('a DECIMAL quantity times a DECIMAL price does not overflow', async () => {
+  const row = await one('SELECT sum(u.usage_quantity * p.pricing.effective_list.default) AS cost FROM system.billing.usage u JOIN system.billing.list_prices p ON u.sku_name = p.sku_name');
+  assert.ok(Number.isFinite(Number(row.cost)));
+});
+
+test('another catalog name resolves to the system tables when the emulator is told so', async () => {
+  const other = await startDatabricksEmulator({ nowMs: NOW, catalog: 'main_system' });
+  const c = await openSession(other);
+  try {
+    const [a] = await query(c.session, 'SELECT count(*) AS n FROM main_system.lakeflow.jobs');
+    const [b] = await query(conn.session, 'SELECT count(*) AS n FROM system.lakeflow.jobs');
+    assert.ok(Number(a?.n) > 0);
+    assert.equal(a?.n, b?.n);
+  } finally {
+    await c.close();
+    await other.close();
+  }
+});
