@@ -128,10 +128,13 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
   const oauth = (req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL) => {
     const json = (status: number, value: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
     const origin = `https://${req.headers.host ?? 'localhost'}`;
+    const counted = (name: string) => (stats.calls[name] = (stats.calls[name] ?? 0) + 1);
     if (req.method === 'GET' && url.pathname === '/oidc/.well-known/oauth-authorization-server') {
+      counted('OAuthDiscovery');
       return json(200, { issuer: `${origin}/oidc`, token_endpoint: `${origin}/oidc/v1/token`, authorization_endpoint: `${origin}/oidc/v1/authorize` });
     }
     if (req.method === 'POST' && url.pathname === '/oidc/v1/token') {
+      counted('OAuthToken');
       const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
       const form = new URLSearchParams(body.toString('utf8'));
       const [id, secret] = basic.includes(':') ? [basic.slice(0, basic.indexOf(':')), basic.slice(basic.indexOf(':') + 1)] : [form.get('client_id'), form.get('client_secret')];
