@@ -31,6 +31,8 @@ function unescape(body: string): string {
   return body.replace(/\\(.)/g, (_m, ch: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0' })[ch] ?? ch);
 }
 
+const lower0 = (t: Token) => t.text.toLowerCase();
+
 const UNITS = new Set(['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']);
 
 /** Returns DuckDB SQL and the system tables referenced (`schema.table`). */
@@ -76,10 +78,25 @@ export function rewriteSql(sql: string, options: RewriteOptions): { sql: string;
       out.push(prev?.text.toLowerCase() === 'interval' ? `(${value})` : value);
       continue;
     }
+    if (t.kind === 'symbol') {
+      if (t.text === '{' || t.text === '}' || t.text === '$' || (t.text === '/' && tokens[i + 1]?.text === '/')) throw syntax(t.text);
+      if (t.text === ';' && nextIdx >= 0) throw syntax(';');
+      if (t.text === '[') {
+        // Databricks has no list literal, and its array subscripts count from 0 (DuckDB: from 1).
+        if (!prev || !((prev.kind === 'word' && !KEYWORDS.has(lower0(prev))) || prev.kind === 'quoted' || prev.text === ')' || prev.text === ']')) throw syntax('[');
+        const close = nextIndex(nextIdx + 1, 1);
+        if (next?.kind === 'number' && /^\d+$/.test(next.text) && at(close)?.text === ']') {
+          out.push(`[${Number(next.text) + 1}]`);
+          i = close;
+          continue;
+        }
+      }
+    }
     if (t.kind !== 'word' && t.kind !== 'quoted') {
       out.push(t.text);
       continue;
     }
+    if (t.kind === 'word' && prevIdx < 0 && lower0(t) === 'from') throw syntax('FROM');
     const name = t.text;
     const lower = name.toLowerCase();
     if (catalogs.has(lower) && next?.text === '.' && prev?.text !== '.') {

@@ -34,6 +34,20 @@ test('syntax DuckDB cannot parse becomes PARSE_SYNTAX_ERROR', async () => {
   await rejectsWith('SELEC 1', 'PARSE_SYNTAX_ERROR', '42601');
 });
 
+test('DuckDB-only syntax is a PARSE_SYNTAX_ERROR: list and struct literals, from-first, //, $n, several statements', async () => {
+  for (const sql of ['SELECT [1, 2] AS l', "SELECT {'a': 1} AS s", 'FROM system.lakeflow.jobs SELECT job_id', 'SELECT 7 // 2 AS d', 'SELECT $1', 'SELECT 1; SELECT 2']) {
+    await rejectsWith(sql, 'PARSE_SYNTAX_ERROR', '42601');
+  }
+  assert.deepEqual(await one('SELECT 1 AS x;'), { x: 1 }, 'a trailing semicolon is fine');
+});
+
+test('array subscripts count from 0 as in Databricks; map subscripts take keys', async () => {
+  const row = await one("SELECT array(10, 20, 30)[0] AS first, array(10, 20, 30)[2] AS third, map_probe['k'] AS v FROM (SELECT custom_tags AS map_probe FROM system.billing.usage WHERE custom_tags['team'] IS NOT NULL LIMIT 1) x");
+  assert.equal(row.first, 10);
+  assert.equal(row.third, 30);
+  assert.equal(row.v, null);
+});
+
 test('an unknown table is TABLE_OR_VIEW_NOT_FOUND', async () => {
   await rejectsWith('SELECT * FROM system.billing.nope', 'TABLE_OR_VIEW_NOT_FOUND', '42P01');
 });
