@@ -70,7 +70,7 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
       errors.push(`${domain.name}: ${state.unavailableReason ?? 'table unavailable'}`);
     } else if (!connectionFailed && (state.refreshedAtMs === undefined || nowMs - state.refreshedAtMs >= refreshMs || state.points === undefined)) {
       try {
-        const rows = await warehouse.query(`${STATEMENT_MARKER} ${domain.sql(config)}`);
+        const rows = await warehouse.query(`${STATEMENT_MARKER} ${domain.sql(config)}`, ctx.signal);
         const points: Point[] = [];
         let bad = 0;
         for (const row of rows) {
@@ -87,7 +87,7 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
         current = true;
       } catch (err) {
         if (err instanceof TableAccessError) {
-          const grants = domain.tables.map((t) => `GRANT SELECT ON TABLE ${config.catalog}.${t} TO \`<lakepulse principal>\``).join('; ');
+          const grants = grantsFor(config, domain.tables, err.message);
           state.unavailableReason = `${err.errorClass}: ${err.message.slice(0, 200)} — run: ${grants} (and USE CATALOG/USE SCHEMA on ${config.catalog})`;
           state.unavailableCyclesLeft = config.tableRecheckCycles;
           log.error('databricks domain unavailable', { domain: domain.name, error: state.unavailableReason });
@@ -119,6 +119,17 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
     metadata,
     ...(errors.length ? { error: errors.join('; ') } : {}),
   };
+}
+
+/**
+ * The GRANT to run: for the table the error names (else every table of the domain), to our principal when the
+ * configuration knows it (the OAuth client id is the service principal's application id).
+ */
+function grantsFor(config: DatabricksConfig, tables: readonly string[], message: string): string {
+  const plain = message.replace(/[`"]/g, '').toLowerCase();
+  const named = tables.filter((t) => plain.includes(`.${t}`) || plain.includes(`${config.catalog}.${t}`));
+  const principal = config.auth.kind === 'oauth-m2m' ? config.auth.clientId : '<lakepulse principal>';
+  return (named.length ? named : tables).map((t) => `GRANT SELECT ON TABLE ${config.catalog}.${t} TO \`${principal}\``).join('; ');
 }
 
 function readState(stored: unknown): DomainState {

@@ -21,7 +21,8 @@ export class TableAccessError extends Error {
 }
 
 export interface Warehouse {
-  query(sql: string): Promise<Row[]>;
+  /** Runs one statement; a cold-start retry never starts after `signal` is aborted. */
+  query(sql: string, signal?: AbortSignal): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,8 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let client: DBSQLClient | undefined;
   let session: Session | undefined;
+  /** Set when the Entra credential (not the warehouse) failed, so the error names the identity settings. */
+  let credentialFailed = false;
 
   const connect = async (): Promise<Session> => {
     if (session) return session;
@@ -70,7 +73,17 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
           ? { authType: 'databricks-oauth' as const, oauthClientId: auth.clientId, oauthClientSecret: auth.clientSecret, useDatabricksOAuthInAzure: true }
           : (() => {
               const tokens = cachedTokenSource(deps.credential ?? createAzureCredential(deps.env ?? {}), AZURE_DATABRICKS_SCOPE);
-              return { authType: 'external-token' as const, getToken: () => tokens.getToken() };
+              return {
+                authType: 'external-token' as const,
+                getToken: async () => {
+                  try {
+                    return await tokens.getToken();
+                  } catch (err) {
+                    credentialFailed = true;
+                    throw err;
+                  }
+                },
+              };
             })();
     await client.connect({ ...common, ...authOptions } as Parameters<DBSQLClient['connect']>[0]);
     session = (await client.openSession({ configuration: { STATEMENT_TIMEOUT: String(config.statementTimeoutSeconds) } })) as unknown as Session;
@@ -89,9 +102,10 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
   };
 
   return {
-    async query(sql) {
+    async query(sql, signal) {
       const deadline = Date.now() + config.coldStartDeadlineMs;
       for (let attempt = 0, delay = 1000; ; attempt++, delay = Math.min(delay * 2, 30_000)) {
+        if (signal?.aborted) throw new Error('databricks: the cycle budget ran out before the statement could start');
         try {
           return await runOnce(sql);
         } catch (err) {
@@ -99,6 +113,12 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
           const access = /\[(TABLE_OR_VIEW_NOT_FOUND|INSUFFICIENT_PERMISSIONS)\]/.exec(message);
           if (access) throw new TableAccessError(access[1] as 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message.split('\n')[0]!);
           if (err instanceof ConfigError) throw err;
+          if (credentialFailed) {
+            credentialFailed = false;
+            throw new Error(`DATABRICKS_AUTH=azure: no Entra token for the Azure Databricks resource (check AZURE_CLIENT_ID and the managed identity): ${redactSecrets(message, config).slice(0, 300)}`);
+          }
+          const rejected = /\b(401|403)\b|Unauthorized|Forbidden|invalid_client|AuthenticationError|invalid_grant/i.exec(message);
+          if (rejected) throw new Error(authRejected(config, redactSecrets(message, config)));
           if (!COLD_START.test(message) || Date.now() + delay > deadline) throw new Error(redactSecrets(message, config));
           deps.log.warn('databricks warehouse not ready, retrying', { attempt: attempt + 1, delayMs: delay, error: redactSecrets(message, config).slice(0, 200) });
           // A broken session is not reused.
@@ -115,6 +135,17 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
       client = undefined;
     },
   };
+}
+
+/** The warehouse refused our credentials: name the settings that supply them (never their values). */
+function authRejected(config: DatabricksConfig, detail: string): string {
+  const settings =
+    config.auth.kind === 'pat'
+      ? 'DATABRICKS_TOKEN (DATABRICKS_AUTH=pat)'
+      : config.auth.kind === 'oauth-m2m'
+        ? 'DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET (DATABRICKS_AUTH=oauth-m2m)'
+        : 'the managed identity (DATABRICKS_AUTH=azure, AZURE_CLIENT_ID)';
+  return `the warehouse rejected the credentials from ${settings}; check them and that the principal has CAN USE on the warehouse: ${detail.slice(0, 300)}`;
 }
 
 /** Errors never carry a secret, even if a library echoes one. */
