@@ -33,6 +33,8 @@ export interface DatabricksEmulatorOptions {
   httpPath?: string;
   /** Largest page of rows the emulator sends (direct results and FetchResults), default 1000. */
   pageSize?: number;
+  /** How long ExecuteStatement waits for the result before answering "running" (the driver then polls); default 1000. */
+  asyncAfterMs?: number;
   /** The catalog name the SQL uses for system schemas. */
   catalog?: string;
 }
@@ -91,7 +93,7 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
   const oauthTokens = new Map<string, number>();
   const faults: DatabricksFaults = noFaults();
   const stats: DatabricksStats = { statements: 0, sqlLog: [], userAgents: [], callUserAgents: [], calls: {}, sessionConfiguration: {}, lastParameters: [] };
-  const service = { engine, faults, stats, pageSize: options.pageSize ?? 1000, now, catalog, userAgent: '' };
+  const service = { engine, faults, stats, pageSize: options.pageSize ?? 1000, now, catalog, userAgent: '', asyncAfterMs: options.asyncAfterMs ?? 1000 };
   const processor = new TCLIService.Processor(createHandler(service));
   const sockets = new Set<Socket>();
 

@@ -30,9 +30,12 @@ export interface DatabricksStats {
 }
 
 interface Operation {
+  state: 'RUNNING' | 'FINISHED' | 'ERROR' | 'CANCELED' | 'TIMEDOUT';
   result?: QueryResult;
   error?: DatabricksSqlError;
   offset: number;
+  /** Settles when the statement stops running. */
+  settled: Promise<void>;
 }
 
 export interface ServiceContext {
@@ -45,6 +48,8 @@ export interface ServiceContext {
   catalog: string;
   /** User-Agent of the HTTP request being processed. */
   userAgent: string;
+  /** How long ExecuteStatement waits for a result before answering RUNNING (the driver then polls). */
+  asyncAfterMs: number;
 }
 
 type Handler = (req: any, cb: (err: unknown, res?: unknown) => void) => void;
@@ -103,10 +108,12 @@ const COLD_START_MESSAGE = "Couldn't create directory /local_disk0/tmp/: the SQL
 /** TCLIService handlers: sessions, statements with and without direct results, paged fetches, errors as Databricks sends them. */
 export function createHandler(ctx: ServiceContext): Record<string, Handler> {
   const operations = new Map<string, Operation>();
-  const operationStatus = (op: Operation) =>
-    op.error
-      ? new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.ERROR_STATE, errorMessage: op.error.message, displayMessage: op.error.message, sqlState: op.error.sqlState, hasResultSet: true })
-      : new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.FINISHED_STATE, hasResultSet: true });
+  const sessions = new Map<string, Record<string, string>>();
+  const operationStatus = (op: Operation) => {
+    const operationState = T.TOperationState[`${op.state}_STATE`];
+    if (op.error) return new T.TGetOperationStatusResp({ status: ok(), operationState, errorMessage: op.error.message, displayMessage: op.error.message, sqlState: op.error.sqlState, hasResultSet: true });
+    return new T.TGetOperationStatusResp({ status: ok(), operationState, hasResultSet: true });
+  };
   const count = (name: string) => {
     ctx.stats.calls[name] = (ctx.stats.calls[name] ?? 0) + 1;
     ctx.stats.callUserAgents.push(ctx.userAgent);
@@ -116,17 +123,38 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
     return n > 0 ? Math.min(n, ctx.pageSize) : ctx.pageSize;
   };
 
-  const run = async (sql: string, parameters: StatementParameter[]): Promise<Operation> => {
-    const op: Operation = { offset: 0 };
-    try {
-      const result = await ctx.engine.execute(sql, ctx.now(), parameters);
-      const fault = tableFault(ctx.faults, ctx.catalog, result.tables);
-      if (fault) op.error = fault;
-      else if (ctx.faults.errorStateStatements?.test(sql)) op.error = new DatabricksSqlError('INTERNAL_ERROR', 'Injected failure while executing the statement.', 'XX000');
-      else op.result = result;
-    } catch (err) {
-      op.error = err instanceof DatabricksSqlError ? err : new DatabricksSqlError('INTERNAL_ERROR', String(err), 'XX000');
-    }
+  /** Starts a statement: the slow-statement delay, then the engine; STATEMENT_TIMEOUT (seconds) ends it as TIMEDOUT. */
+  const start = (sql: string, parameters: StatementParameter[], timeoutSeconds: number): Operation => {
+    const op = { state: 'RUNNING', offset: 0 } as Operation;
+    const delay = ctx.faults.slowStatementMs;
+    const execute = async () => {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (op.state !== 'RUNNING') return;
+      try {
+        const result = await ctx.engine.execute(sql, ctx.now(), parameters);
+        const fault = tableFault(ctx.faults, ctx.catalog, result.tables);
+        if (fault) op.error = fault;
+        else if (ctx.faults.errorStateStatements?.test(sql)) op.error = new DatabricksSqlError('INTERNAL_ERROR', 'Injected failure while executing the statement.', 'XX000');
+        else op.result = result;
+      } catch (err) {
+        op.error = err instanceof DatabricksSqlError ? err : new DatabricksSqlError('INTERNAL_ERROR', String(err), 'XX000');
+      }
+      if (op.state === 'RUNNING') op.state = op.error ? 'ERROR' : 'FINISHED';
+    };
+    const running = execute();
+    if (timeoutSeconds > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          if (op.state === 'RUNNING') {
+            op.state = 'TIMEDOUT';
+            op.error = new DatabricksSqlError('STATEMENT_TIMEOUT', `The statement was cancelled because it ran longer than the STATEMENT_TIMEOUT of ${timeoutSeconds} seconds.`, 'HYT00');
+          }
+          resolve();
+        }, timeoutSeconds * 1000);
+      });
+      op.settled = Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+    } else op.settled = running;
     return op;
   };
 
@@ -134,10 +162,13 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
     OpenSession(req, cb) {
       count('OpenSession');
       ctx.stats.sessionConfiguration = { ...(req.configuration ?? {}) };
-      cb(null, new T.TOpenSessionResp({ status: ok(), serverProtocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, sessionHandle: new T.TSessionHandle({ sessionId: handleId() }), configuration: {} }));
+      const sessionId = handleId();
+      sessions.set(sessionId.guid.toString('hex'), ctx.stats.sessionConfiguration);
+      cb(null, new T.TOpenSessionResp({ status: ok(), serverProtocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, sessionHandle: new T.TSessionHandle({ sessionId }), configuration: {} }));
     },
-    CloseSession(_req, cb) {
+    CloseSession(req, cb) {
       count('CloseSession');
+      sessions.delete(req.sessionHandle?.sessionId?.guid?.toString('hex') ?? '');
       cb(null, new T.TCloseSessionResp({ status: ok() }));
     },
     ExecuteStatement(req, cb) {
@@ -156,13 +187,16 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
         ctx.faults.coldStartErrorState -= 1;
         return cb(null, new T.TExecuteStatementResp({ status: failed(COLD_START_MESSAGE, 'XX000') }));
       }
-      const finish = async () => {
-        const op = await run(sql, parameters);
-        const operationHandle = new T.TOperationHandle({ operationId: handleId(), operationType: T.TOperationType.EXECUTE_STATEMENT, hasResultSet: true });
-        operations.set(key(operationHandle), op);
+      const configuration = sessions.get(req.sessionHandle?.sessionId?.guid?.toString('hex') ?? '');
+      if (!configuration) return cb(null, new T.TExecuteStatementResp({ status: failed('Invalid SessionHandle: the session is closed or unknown.', 'HY000') }));
+      const timeoutSeconds = Number(configuration.STATEMENT_TIMEOUT ?? configuration.statement_timeout ?? 0) || 0;
+      const op = start(sql, parameters, timeoutSeconds);
+      const operationHandle = new T.TOperationHandle({ operationId: handleId(), operationType: T.TOperationType.EXECUTE_STATEMENT, hasResultSet: true });
+      operations.set(key(operationHandle), op);
+      const answer = () => {
         const size = pageSize(req.getDirectResults?.maxRows);
-        // Direct results only when asked for and everything fits in one page; otherwise the driver polls and fetches.
-        if (!req.getDirectResults || (op.result && op.result.rows.length > size)) return cb(null, new T.TExecuteStatementResp({ status: ok(), operationHandle }));
+        // Direct results only when asked for, finished, and everything fits in one page; otherwise the driver polls and fetches.
+        if (!req.getDirectResults || op.state === 'RUNNING' || (op.result && op.result.rows.length > size)) return cb(null, new T.TExecuteStatementResp({ status: ok(), operationHandle }));
         const directResults: Record<string, unknown> = { operationStatus: operationStatus(op) };
         if (op.result) {
           const page = rowSet(op.result, 0, size);
@@ -173,9 +207,11 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
         }
         cb(null, new T.TExecuteStatementResp({ status: ok(), operationHandle, directResults: new T.TSparkDirectResults(directResults) }));
       };
-      const delay = ctx.faults.slowStatementMs;
-      if (delay > 0) setTimeout(() => void finish().catch(cb), delay);
-      else void finish().catch(cb);
+      let timer: NodeJS.Timeout | undefined;
+      void Promise.race([op.settled, new Promise((resolve) => (timer = setTimeout(resolve, ctx.asyncAfterMs)))]).then(() => {
+        clearTimeout(timer);
+        answer();
+      }).catch(cb);
     },
     GetOperationStatus(req, cb) {
       count('GetOperationStatus');
@@ -186,13 +222,13 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
     GetResultSetMetadata(req, cb) {
       count('GetResultSetMetadata');
       const op = operations.get(key(req.operationHandle));
-      if (!op?.result) return cb(null, new T.TGetResultSetMetadataResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle', op?.error?.sqlState) }));
+      if (!op?.result || op.state !== 'FINISHED') return cb(null, new T.TGetResultSetMetadataResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle or operation not finished', op?.error?.sqlState) }));
       cb(null, new T.TGetResultSetMetadataResp({ status: ok(), schema: schemaOf(op.result), resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET }));
     },
     FetchResults(req, cb) {
       count('FetchResults');
       const op = operations.get(key(req.operationHandle));
-      if (!op?.result) return cb(null, new T.TFetchResultsResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle', op?.error?.sqlState) }));
+      if (!op?.result || op.state !== 'FINISHED') return cb(null, new T.TFetchResultsResp({ status: failed(op?.error?.message ?? 'Invalid OperationHandle or operation not finished', op?.error?.sqlState) }));
       if (req.orientation === T.TFetchOrientation.FETCH_FIRST) op.offset = 0;
       const page = rowSet(op.result, op.offset, pageSize(req.maxRows));
       op.offset = page.next;
@@ -205,7 +241,8 @@ export function createHandler(ctx: ServiceContext): Record<string, Handler> {
     },
     CancelOperation(req, cb) {
       count('CancelOperation');
-      operations.delete(key(req.operationHandle));
+      const op = operations.get(key(req.operationHandle));
+      if (op?.state === 'RUNNING') op.state = 'CANCELED';
       cb(null, new T.TCancelOperationResp({ status: ok() }));
     },
   };

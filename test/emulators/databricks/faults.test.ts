@@ -104,3 +104,38 @@ test('errorStateStatements: matching SQL fails with ERROR_STATE, the rest runs',
     await conn.close();
   }
 });
+
+test('a statement slower than the direct-results wait answers RUNNING; the driver polls GetOperationStatus until it finishes', async () => {
+  const quick = await startDatabricksEmulator({ nowMs: Date.parse('2026-03-10T12:00:00Z'), asyncAfterMs: 50 });
+  const conn = await openSession(quick);
+  try {
+    quick.faults.slowStatementMs = 400;
+    const rows = await query(conn.session, 'SELECT 5 AS x');
+    assert.deepEqual(rows, [{ x: 5 }]);
+    // At 100 ms between polls, a 400 ms statement answered after 50 ms needs several polls.
+    assert.ok((quick.stats.calls.GetOperationStatus ?? 0) >= 2);
+    assert.equal(quick.stats.calls.GetResultSetMetadata, 1);
+  } finally {
+    await conn.close();
+    await quick.close();
+  }
+});
+
+test('STATEMENT_TIMEOUT of the session ends a slow statement as TIMEDOUT', async () => {
+  const quick = await startDatabricksEmulator({ nowMs: Date.parse('2026-03-10T12:00:00Z'), asyncAfterMs: 50 });
+  const { DBSQLClient } = await import('@databricks/sql');
+  const client = new DBSQLClient({ logger: { log() {} } } as never);
+  await client.connect({ host: quick.hostname, port: quick.port, path: quick.httpPath, token: quick.token, telemetryEnabled: false, customCaCert: quick.caCertPem } as never);
+  const session = await client.openSession({ configuration: { STATEMENT_TIMEOUT: '1' } } as never);
+  try {
+    quick.faults.slowStatementMs = 3000;
+    const started = Date.now();
+    await assert.rejects(query(session, 'SELECT 1 AS x'), (e: Error) => /timed out|TIMEOUT/i.test(`${e.message} ${(e as { errorCode?: string }).errorCode ?? ''}`));
+    assert.ok(Date.now() - started < 2900, 'ended by the timeout, not by the statement');
+  } finally {
+    quick.faults.slowStatementMs = 0;
+    await session.close();
+    await client.close();
+    await quick.close();
+  }
+});
