@@ -101,8 +101,11 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
           if (state.points && state.refreshedAtMs !== undefined && nowMs - state.refreshedAtMs < 2 * refreshMs) emit(state.points);
         }
       }
-    } else if (!connectionFailed || state.refreshedAtMs !== undefined) {
-      current = state.points !== undefined && state.refreshedAtMs !== undefined && nowMs - state.refreshedAtMs < refreshMs;
+    } else {
+      // Not due yet, or due but skipped because the warehouse failed earlier in this cycle.
+      const age = state.refreshedAtMs === undefined ? Infinity : nowMs - state.refreshedAtMs;
+      current = state.points !== undefined && age < refreshMs;
+      if (!current && state.points && age < 2 * refreshMs) emit(state.points);
     }
     if (current && state.points) emit(state.points);
     if (current) anyCurrent = true;
