@@ -16,6 +16,9 @@ export interface AppScrape {
   error?: string;
 }
 
+/** Bound on the application-name memory (appId → Spark's application_name) kept between cycles. */
+const MAX_KNOWN_NAMES = 20_000;
+
 /** Spark's labels the connector keeps; the target's own labels win for the rest. */
 const TARGET_LABELS = new Set(['job', 'instance', 'workspace_name', 'spark_pool_name', 'livy_id', 'application_id', 'name']);
 
@@ -31,6 +34,7 @@ export async function scrapeApplication(
   limiter: Limiter,
   base: Record<string, string>,
   nowMs: number,
+  appNames?: Map<string, string>,
 ): Promise<AppScrape> {
   const prefix = `${ws.endpoint}/livyApi/versions/${encodeURIComponent(config.apiVersion)}/sparkpools/${encodeURIComponent(job.pool)}/sessions/${encodeURIComponent(job.livyId)}/applications/${encodeURIComponent(job.appId!)}`;
   const [text, json] = await Promise.allSettled([
@@ -44,7 +48,9 @@ export async function scrapeApplication(
   let error: string | undefined;
   const textBody = text.status === 'fulfilled' ? text.value : '';
   const hasText = /\S/.test(textBody.slice(0, 4096)) || (textBody.length > 4096 && textBody.trim() !== '');
-  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, undefined, hasText) : undefined;
+  // `/executors` JSON does not carry Spark's application name: use the one the text showed in an earlier cycle.
+  const knownName = appNames?.get(job.appId!);
+  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, knownName, hasText) : undefined;
   if (text.status === 'fulfilled' && hasText) {
     const parsed = parsePrometheusText(textBody);
     if (parsed.samples.length === 0) {
@@ -53,6 +59,10 @@ export async function scrapeApplication(
       samples = parsed.samples;
       // What the text lacks, from the JSON.
       const appName = samples.find((s) => s.labels.application_name)?.labels.application_name;
+      if (appName !== undefined && appNames !== undefined && appName !== knownName) {
+        if (appNames.size >= MAX_KNOWN_NAMES) appNames.clear();
+        appNames.set(job.appId!, appName);
+      }
       for (const s of fromJson?.samples ?? []) samples.push(appName ? { ...s, labels: { ...s.labels, application_name: appName } } : s);
     }
   } else if (fromJson) {
@@ -74,14 +84,18 @@ export async function scrapeApplication(
       family = { name: renamed, type: renamed.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${s.name}, as Spark's /metrics/executors/prometheus reports it.` };
       families.set(s.name, family);
     }
-    let rest = merged.get(s.labels);
-    if (rest === undefined) {
-      rest = {};
-      for (const k in s.labels) if (!TARGET_LABELS.has(k)) rest[k] = s.labels[k]!;
-      Object.assign(rest, target);
-      merged.set(s.labels, rest);
+    let template = merged.get(s.labels);
+    if (template === undefined) {
+      // `__name__` first, so each series' labels are a plain clone of the template (V8's fast object-clone path)
+      // with one property overwritten: every series of the executor then shares one hidden class.
+      template = { __name__: '' };
+      for (const k in s.labels) if (!TARGET_LABELS.has(k)) template[k] = s.labels[k]!;
+      Object.assign(template, target);
+      merged.set(s.labels, template);
     }
-    series.push({ labels: { __name__: family.name, ...rest }, samples: [{ value: s.value, timestampMs: nowMs }] });
+    const labels = { ...template };
+    labels.__name__ = family.name;
+    series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
   }
   return { up: true, ended: false, series, metadata: [...families.values()] };
 }

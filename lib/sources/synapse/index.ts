@@ -36,6 +36,8 @@ export interface SynapseSourceOptions {
  */
 export function createSynapseSource(options: SynapseSourceOptions = {}): Source {
   let tokens: AccessTokenSource | undefined;
+  /** Spark application names seen in the text, for the JSON fallback (which lacks them); memory only. */
+  const appNames = new Map<string, string>();
   return {
     name: 'synapse',
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
@@ -44,12 +46,12 @@ export function createSynapseSource(options: SynapseSourceOptions = {}): Source 
       tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
       const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
       const http: GetOptions = { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.fetch ? { fetch: options.fetch } : {}) };
-      return Promise.all(config.workspaces.map((ws) => collectWorkspace(ws, config, http, ctx, budget)));
+      return Promise.all(config.workspaces.map((ws) => collectWorkspace(ws, config, http, ctx, budget, appNames)));
     },
   };
 }
 
-async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal): Promise<TargetResult> {
+async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, appNames: Map<string, string>): Promise<TargetResult> {
   const { nowMs, log } = ctx;
   const host = new URL(ws.endpoint).host;
   const base = { job: `synapse-workspace-${ws.name}`, instance: host, workspace_name: ws.name };
@@ -104,7 +106,7 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   for (const t of targets) perPool.set(t.pool, (perPool.get(t.pool) ?? 0) + 1);
   for (const [pool, n] of perPool) put('synapse_connector_application_discovery_target', n, { spark_pool_name: pool });
 
-  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs)));
+  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, appNames)));
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
     const job = targets[i]!;
