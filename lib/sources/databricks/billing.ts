@@ -4,7 +4,11 @@ import type { Domain } from './domain';
  * Billing: DBUs and list-price cost per workspace, SKU and usage date over the last N days, and price changes per SKU.
  * Cost joins each usage row to the USD price in force at its start (same SKU, cloud and unit), preferring
  * `pricing.effective_list.default` (promotions applied) over `pricing.default`. All record types are summed, so
- * retractions and restatements net out. Only `usage_unit = 'DBU'` counts as DBUs.
+ * retractions and restatements net out. Only `usage_unit = 'DBU'` counts as DBUs (other units are never added in;
+ * they still count in cost, priced in their own unit). The window is `usage_date >= current_date() - N days` (N full
+ * days plus today, by usage_date, so it steps at 00:00 UTC like the exporter's). A price change is a USD price row of
+ * the same (sku, cloud, unit) that follows an earlier one and starts inside the price window: one change counts once,
+ * a SKU's first-ever listing is not a change. Samples carry the cycle's timestamp, not the usage date (the label does).
  */
 export const billing: Domain = {
   name: 'billing',

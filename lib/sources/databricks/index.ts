@@ -31,6 +31,17 @@ const metadata: MetricMetadata[] = [
  * The Databricks exporter's metrics from system tables: one aggregating statement per domain per refresh; between
  * refreshes the cached result (in the state store) is re-emitted with the current timestamp, so series stay fresh
  * while the warehouse is woken rarely.
+ *
+ * Decisions (see each domain file for the metric semantics):
+ * - `databricks_up` is 1 when no statement of this cycle failed on the warehouse (connection, cold start past the
+ *   deadline, auth, timeout) and at least one domain is current — queried now, or served from a cache still within
+ *   its refresh interval (a cache only ever holds the result of a successful statement, possibly from an earlier
+ *   invocation). A missing or ungranted table is not a warehouse failure: only that domain's scrape_status is 0.
+ * - `databricks_scrape_status{query}` is 1 when that domain's metrics are current, else 0.
+ * - After a warehouse failure, a domain's cache younger than 2× its refresh interval is still re-emitted (with
+ *   scrape_status 0); an older one is not, so the series end instead of repeating old values.
+ * - A missing/ungranted table logs ONE error line naming the GRANT, and the domain is retried only every
+ *   DATABRICKS_TABLE_RECHECK_CYCLES cycles; that countdown lives in ctx.state (`databricks/<host>/<domain>`).
  */
 export function createDatabricksSource(options: { credential?: TokenCredential; sleep?: (ms: number) => Promise<void> } = {}): Source {
   let warehouse: Warehouse | undefined;

@@ -6,6 +6,11 @@ import { USER_AGENT_ENTRY } from './warehouse';
  * driver's user agent in `client_application`, or the statement marker). Errors are `execution_status = 'FAILED'`.
  * Durations are `total_duration_ms` (as the exporter: includes queueing and result fetch). `queries_running` is the
  * peak number of overlapping queries in the window, from a +1/−1 event sweep — no self-join of the history table.
+ * "Running" therefore means peak concurrency among statements that STARTED in the window (a statement still running
+ * counts until now; one started before the window is not seen), not the number running at this instant, which query
+ * history (available with up to an hour's lag) cannot tell reliably. Own statements are excluded by
+ * `client_application` containing the driver's userAgentEntry `lakepulse` and by the `/* lakepulse *\/` prefix of the
+ * statement text; `executed_by` is not used because the principal may legitimately run other work.
  */
 export const queries: Domain = {
   name: 'queries',
