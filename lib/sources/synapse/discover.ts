@@ -42,7 +42,11 @@ export async function listSparkJobs(ws: SynapseWorkspace, filter: string, config
     for (const row of rows) {
       const job = toSparkJob(row);
       if (job === undefined) badRows++;
-      else byKey.set(`${job.pool}\u0000${job.livyId}`, job);
+      else {
+        // A row seen again on a later page (the list shifted under `skip`): the first sighting is kept.
+        const key = `${job.pool}\u0000${job.livyId}`;
+        if (!byKey.has(key)) byKey.set(key, job);
+      }
     }
     skip += rows.length;
     const total = typeof nJobs === 'number' ? nJobs : 0;
