@@ -98,7 +98,7 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
         current = true;
       } catch (err) {
         if (err instanceof TableAccessError) {
-          const grants = grantsFor(config, domain.tables, err.message);
+          const grants = grantsFor(config, domain.tables, err.full);
           state.unavailableReason = `${err.errorClass}: ${err.message.slice(0, 200)} — run: ${grants} (and USE CATALOG/USE SCHEMA on ${config.catalog})`;
           state.unavailableCyclesLeft = config.tableRecheckCycles;
           log.error('databricks domain unavailable', { domain: domain.name, error: state.unavailableReason });

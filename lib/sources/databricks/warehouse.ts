@@ -15,8 +15,10 @@ export type Row = Record<string, unknown>;
 
 /** A statement failed because a table is missing or not granted: only its domain goes down. */
 export class TableAccessError extends Error {
-  constructor(readonly errorClass: 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message: string) {
-    super(message);
+  /** `full` is the warehouse's whole message (it names the table); `message` is its first sentence, for logs. */
+  constructor(readonly errorClass: 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', readonly full: string) {
+    const lines = full.split('\n').map((l) => l.trim()).filter(Boolean);
+    super(lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? full));
   }
 }
 
@@ -111,7 +113,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
         } catch (err) {
           const message = errorMessage(err);
           const access = /\[(TABLE_OR_VIEW_NOT_FOUND|INSUFFICIENT_PERMISSIONS)\]/.exec(message);
-          if (access) throw new TableAccessError(access[1] as 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message.split('\n')[0]!);
+          if (access) throw new TableAccessError(access[1] as 'TABLE_OR_VIEW_NOT_FOUND' | 'INSUFFICIENT_PERMISSIONS', message);
           if (err instanceof ConfigError) throw err;
           if (credentialFailed) {
             credentialFailed = false;

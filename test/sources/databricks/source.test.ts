@@ -180,6 +180,9 @@ test('a missing or ungranted table takes out only its domain, names the GRANT on
     assert.equal(errors.length, 2);
     assert.match(JSON.stringify(errors), /GRANT SELECT ON TABLE system\.query\.history/);
     assert.match(JSON.stringify(errors), /INSUFFICIENT_PERMISSIONS/);
+    const pipelinesLine = JSON.stringify(errors.find((l) => l.fields?.domain === 'pipelines'));
+    assert.match(pipelinesLine, /GRANT SELECT ON TABLE system\.lakeflow\.pipeline_update_timeline TO/);
+    assert.doesNotMatch(pipelinesLine, /ON TABLE system\.lakeflow\.pipelines TO/, 'only the table that failed is named');
     assert.ok(first.result.series.some((s) => s.labels.__name__ === 'databricks_job_runs_total'));
     const statements = emu.stats.statements;
     const second = await collect(emu, state, env, NOW + 120_000);
