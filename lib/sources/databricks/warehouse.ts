@@ -94,7 +94,8 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
 
   const runOnce = async (sql: string): Promise<Row[]> => {
     const s = await connect();
-    const operation = await s.executeStatement(sql, { runAsync: true });
+    // Aggregates are a few hundred rows: inline results, no CloudFetch (which needs egress to the workspace storage).
+    const operation = await s.executeStatement(sql, { runAsync: true, useCloudFetch: false });
     try {
       const rows = await operation.fetchAll();
       return rows.filter((r): r is Row => typeof r === 'object' && r !== null);
