@@ -67,7 +67,13 @@ export class SystemTablesEngine {
     try {
       reader = await this.connection.runAndReadAll(rewritten.sql);
     } catch (err) {
-      throw toDatabricksError(err);
+      // size() of a map: DuckDB calls it cardinality(); run again with every size() read as a map size.
+      if (!/len\(MAP\(/.test(String(err))) throw toDatabricksError(err);
+      try {
+        reader = await this.connection.runAndReadAll(rewriteSql(sql, { catalog: this.catalog, parameters, sizeOfMaps: true }).sql);
+      } catch (again) {
+        throw toDatabricksError(again);
+      }
     }
     const types = reader.columnTypes();
     const columns = reader.columnNames().map((name, i) => columnOf(name, types[i]!));
@@ -80,6 +86,7 @@ function toDatabricksError(err: unknown): DatabricksSqlError {
   const message = err instanceof Error ? err.message : String(err);
   if (/Parser Error/i.test(message)) return new DatabricksSqlError('PARSE_SYNTAX_ERROR', `Syntax error: ${message}`, '42601');
   if (/Catalog Error: Table/i.test(message)) return new DatabricksSqlError('TABLE_OR_VIEW_NOT_FOUND', message, '42P01');
+  if (/No function matches/i.test(message)) return new DatabricksSqlError('DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE', `Cannot resolve the function call due to data type mismatch: ${message}`, '42K09');
   if (/Referenced column|not found in FROM clause|Binder Error/i.test(message)) return new DatabricksSqlError('UNRESOLVED_COLUMN.WITH_SUGGESTION', message, '42703');
   if (/Overflow|Out of Range/i.test(message)) return new DatabricksSqlError('ARITHMETIC_OVERFLOW', message, '22003');
   return new DatabricksSqlError('INTERNAL_ERROR', message, 'XX000');

@@ -41,3 +41,43 @@ export function tableFault(faults: DatabricksFaults, catalog: string, tables: re
   if (denied) return new DatabricksSqlError('INSUFFICIENT_PERMISSIONS', `Insufficient privileges:\nUser does not have SELECT on Table '${denied}'.`, '42501');
   return undefined;
 }
+
+/** Setting names for `applyFaultSettings` (environment variables of `lakepulse emulate`, or CLI flags mapped onto them). */
+export const FAULT_SETTINGS = {
+  coldStartCalls: 'DATABRICKS_EMULATOR_COLD_START_CALLS',
+  coldStartErrorState: 'DATABRICKS_EMULATOR_COLD_START_ERROR_STATE',
+  slowStatementMs: 'DATABRICKS_EMULATOR_SLOW_STATEMENT_MS',
+  missingTables: 'DATABRICKS_EMULATOR_MISSING_TABLES',
+  deniedTables: 'DATABRICKS_EMULATOR_DENIED_TABLES',
+  errorStateStatements: 'DATABRICKS_EMULATOR_ERROR_STATEMENTS',
+} as const;
+
+/**
+ * Sets fault switches from string settings (numbers; comma-separated table lists; a regular expression). Unset or
+ * empty settings leave a switch alone. Throws an Error naming the setting (never its value) when one is malformed.
+ */
+export function applyFaultSettings(faults: DatabricksFaults, settings: Readonly<Record<string, string | undefined>>): void {
+  const count = (name: string): number | undefined => {
+    const raw = settings[name]?.trim();
+    if (!raw) return undefined;
+    if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number`);
+    return Number(raw);
+  };
+  const list = (name: string): string[] | undefined => {
+    const raw = settings[name]?.trim();
+    return raw ? raw.split(',').map((t) => t.trim()).filter((t) => t !== '') : undefined;
+  };
+  faults.coldStartCalls = count(FAULT_SETTINGS.coldStartCalls) ?? faults.coldStartCalls;
+  faults.coldStartErrorState = count(FAULT_SETTINGS.coldStartErrorState) ?? faults.coldStartErrorState;
+  faults.slowStatementMs = count(FAULT_SETTINGS.slowStatementMs) ?? faults.slowStatementMs;
+  faults.missingTables = list(FAULT_SETTINGS.missingTables) ?? faults.missingTables;
+  faults.deniedTables = list(FAULT_SETTINGS.deniedTables) ?? faults.deniedTables;
+  const pattern = settings[FAULT_SETTINGS.errorStateStatements]?.trim();
+  if (pattern) {
+    try {
+      faults.errorStateStatements = new RegExp(pattern);
+    } catch {
+      throw new Error(`${FAULT_SETTINGS.errorStateStatements} must be a regular expression`);
+    }
+  }
+}

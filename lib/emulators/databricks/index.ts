@@ -16,6 +16,7 @@ import { createHandler, type DatabricksFaults, type DatabricksStats } from './th
 
 export { syntheticDataset, writeDatasetNdjson, LAKEPULSE_CLIENT_APPLICATION, type Dataset } from './synthetic';
 export type { DatabricksFaults, DatabricksStats } from './thrift-service';
+export { applyFaultSettings, FAULT_SETTINGS } from './faults';
 export type { StatementParameter } from './sql-rewrite';
 
 export interface DatabricksEmulatorOptions {

@@ -20,6 +20,8 @@ export interface RewriteOptions {
   catalog: string;
   /** V8 statement parameters for `:name` and `?` markers. */
   parameters?: readonly StatementParameter[];
+  /** `size`/`cardinality` arguments are maps (DuckDB needs `cardinality`), not arrays (`len`). */
+  sizeOfMaps?: boolean;
 }
 
 /** A Databricks string literal body (backslash escapes) as a DuckDB literal. */
@@ -163,7 +165,7 @@ export function rewriteSql(sql: string, options: RewriteOptions): { sql: string;
           continue;
         }
       }
-      out.push(target);
+      out.push(target === 'len' && options.sizeOfMaps ? 'cardinality' : target);
       continue;
     }
     out.push(t.kind === 'quoted' ? `"${name.replace(/"/g, '""')}"` : name);

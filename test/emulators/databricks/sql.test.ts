@@ -88,6 +88,20 @@ test('collections: collect_list, collect_set, size, element_at, explode, named_s
   assert.deepEqual(exploded.map((r) => r.v), [1, 2, 3]);
 });
 
+test('more documented constructs: ILIKE, EXCEPT, GROUP BY ALL, NULLS LAST, size of a map, to_timestamp, round, substr, window frames', async () => {
+  const row = await one(`SELECT 'ABC' ILIKE 'a%' AS il, size(map_probe) AS ms, to_timestamp('2026-01-02 03:04:05') AS ts,
+    to_timestamp('02/01/2026 03:04', 'dd/MM/yyyy HH:mm') AS tsf, round(2.5) AS r, substr('lakepulse', 1, 4) AS sub,
+    (SELECT count(*) FROM (SELECT id FROM range(5) EXCEPT SELECT id FROM range(2))) AS ex
+    FROM (SELECT custom_tags AS map_probe FROM system.billing.usage WHERE custom_tags['team'] IS NOT NULL LIMIT 1) x`);
+  assert.deepEqual(row, { il: true, ms: 1, ts: '2026-01-02 03:04:05', tsf: '2026-01-02 03:04:00', r: 3, sub: 'lake', ex: 3 });
+  const grouped = await query(conn.session, `SELECT id % 2 AS parity, sum(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+    FROM range(4) ORDER BY parity NULLS LAST, running`);
+  assert.deepEqual(grouped.map((r) => [r.parity, r.running]), [[0, 0], [0, 3], [1, 1], [1, 6]]);
+  const all = await query(conn.session, 'SELECT id % 2 AS parity, count(*) AS n FROM range(5) GROUP BY ALL ORDER BY parity');
+  assert.deepEqual(all, [{ parity: 0, n: 3 }, { parity: 1, n: 2 }]);
+  await rejectsWith('SELECT c FROM system.lakeflow.jobs LATERAL VIEW explode(array(1)) t AS c', 'PARSE_SYNTAX_ERROR', '42601');
+});
+
 test('maps and structs of the system tables: custom_tags[key], usage_metadata.job_id, pricing.effective_list.default', async () => {
   const row = await one(`SELECT count_if(custom_tags['team'] = 'data') AS data_rows, count(usage_metadata.job_id) AS with_job,
     max(pricing.effective_list.default) AS top FROM system.billing.usage u JOIN system.billing.list_prices p
