@@ -2,7 +2,7 @@ import type { MetricMetadata, Series } from '../../series';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { appLabels } from './connector-series';
 import type { SparkJob } from './discover';
-import { parseExecutorsJson } from './executors-json';
+import { parseExecutorsJson, type JsonExecutors } from './executors-json';
 import { getText, SynapseHttpError, type GetOptions } from './http';
 import type { Limiter } from './limiter';
 import { parsePrometheusText, type TextSample } from './prometheus-text';
@@ -16,15 +16,23 @@ export interface AppScrape {
   error?: string;
 }
 
-/** Bound on the application-name memory (appId → Spark's application_name) kept between cycles. */
-const MAX_KNOWN_NAMES = 20_000;
-
 /** Spark's labels the connector keeps; the target's own labels win for the rest. */
 const TARGET_LABELS = new Set(['job', 'instance', 'workspace_name', 'spark_pool_name', 'livy_id', 'application_id', 'name']);
 
 /**
- * One application's executors: the Prometheus text, plus `/executors` JSON for what the text lacks
- * (isActive, addTime) and as the whole source when the text comes back empty.
+ * What the source remembers about a running application between cycles (in memory only): Spark's application name
+ * (the JSON lacks it) and each executor's add time (the text lacks it, and it never changes).
+ */
+export interface AppMemo {
+  name?: string;
+  /** executor id → add time (Unix seconds). */
+  addTimes: Map<string, number>;
+}
+
+/**
+ * One application's executors: the Prometheus text, plus `/executors` JSON for what the text lacks (isActive,
+ * addTime) — read only when the text shows an executor whose add time is not yet known — and as the whole source
+ * when the text comes back empty or fails.
  */
 export async function scrapeApplication(
   ws: SynapseWorkspace,
@@ -34,43 +42,59 @@ export async function scrapeApplication(
   limiter: Limiter,
   base: Record<string, string>,
   nowMs: number,
-  appNames?: Map<string, string>,
+  memo: AppMemo = { addTimes: new Map() },
 ): Promise<AppScrape> {
   const prefix = `${ws.endpoint}/livyApi/versions/${encodeURIComponent(config.apiVersion)}/sparkpools/${encodeURIComponent(job.pool)}/sessions/${encodeURIComponent(job.livyId)}/applications/${encodeURIComponent(job.appId!)}`;
-  const [text, json] = await Promise.allSettled([
-    limiter.run(() => getText(`${prefix}/metrics/executors/prometheus?format=html`, http)),
-    limiter.run(() => getText(`${prefix}/executors`, http)),
-  ]);
-  const gone = (r: PromiseSettledResult<string>) => r.status === 'rejected' && r.reason instanceof SynapseHttpError && r.reason.status === 404;
-  if (gone(text) && (gone(json) || json.status === 'rejected')) return { up: false, ended: true, series: [], metadata: [] };
-
-  let samples: TextSample[] = [];
-  let error: string | undefined;
-  const textBody = text.status === 'fulfilled' ? text.value : '';
-  const hasText = /\S/.test(textBody.slice(0, 4096)) || (textBody.length > 4096 && textBody.trim() !== '');
-  // `/executors` JSON does not carry Spark's application name: use the one the text showed in an earlier cycle.
-  const knownName = appNames?.get(job.appId!);
-  const fromJson = json.status === 'fulfilled' ? parseExecutorsJson(json.value, job.appId!, knownName, hasText) : undefined;
-  if (text.status === 'fulfilled' && hasText) {
-    const parsed = parsePrometheusText(textBody);
-    if (parsed.samples.length === 0) {
-      error = `executor metrics text could not be read (${parsed.badLines} malformed lines)`;
-    } else {
-      samples = parsed.samples;
-      // What the text lacks, from the JSON.
-      const appName = samples.find((s) => s.labels.application_name)?.labels.application_name;
-      if (appName !== undefined && appNames !== undefined && appName !== knownName) {
-        if (appNames.size >= MAX_KNOWN_NAMES) appNames.clear();
-        appNames.set(job.appId!, appName);
-      }
-      for (const s of fromJson?.samples ?? []) samples.push(appName ? { ...s, labels: { ...s.labels, application_name: appName } } : s);
-    }
-  } else if (fromJson) {
-    samples = fromJson.samples; // the text endpoint answered empty (or failed): JSON carries the same numbers
-  } else {
-    error = text.status === 'rejected' ? errorText(text.reason) : 'executor metrics text was empty and /executors could not be read';
+  const readJson = () => limiter.run(() => getText(`${prefix}/executors`, http));
+  let textBody = '';
+  let textError: unknown;
+  try {
+    textBody = await limiter.run(() => getText(`${prefix}/metrics/executors/prometheus?format=html`, http));
+  } catch (err) {
+    if (isGone(err)) return { up: false, ended: true, series: [], metadata: [] };
+    textError = err;
   }
-  if (error !== undefined) return { up: false, ended: false, series: [], metadata: [], error };
+
+  let samples: TextSample[];
+  if (textError === undefined && hasContent(textBody)) {
+    const parsed = parsePrometheusText(textBody);
+    if (parsed.samples.length === 0) return down(`executor metrics text could not be read (${parsed.badLines} malformed lines)`);
+    samples = parsed.samples;
+    // The parser shares one labels object per executor: the extras reuse it.
+    const executors = new Map<string, Record<string, string>>();
+    for (const s of samples) {
+      const id = s.labels.executor_id;
+      if (id !== undefined && !executors.has(id)) executors.set(id, s.labels);
+      if (memo.name === undefined && s.labels.application_name) memo.name = s.labels.application_name;
+    }
+    let unknown = false;
+    for (const id of executors.keys()) if (!memo.addTimes.has(id)) unknown = true;
+    if (unknown) {
+      try {
+        rememberAddTimes(memo, parseExecutorsJson(await readJson(), job.appId!, memo.name, true));
+      } catch {
+        // The extras are unavailable this cycle; the text's numbers stand on their own.
+      }
+    }
+    for (const [id, labels] of executors) {
+      // `/executors` lists only active executors, as the text does: every executor shown is active.
+      samples.push({ name: 'metrics_executor_isActive', labels, value: 1 });
+      const added = memo.addTimes.get(id);
+      if (added !== undefined) samples.push({ name: 'metrics_executor_addTime_seconds', labels, value: added });
+    }
+  } else {
+    // The text answered empty (or failed): the JSON carries the same numbers, named as the text names them.
+    let fromJson: JsonExecutors | undefined;
+    try {
+      fromJson = parseExecutorsJson(await readJson(), job.appId!, memo.name, false);
+    } catch (err) {
+      if (isGone(err)) return { up: false, ended: true, series: [], metadata: [] };
+      return down(textError !== undefined ? errorText(textError) : `executor metrics text was empty and /executors failed: ${errorText(err)}`);
+    }
+    if (fromJson === undefined) return down(textError !== undefined ? errorText(textError) : 'executor metrics text was empty and /executors was not an executor list');
+    rememberAddTimes(memo, fromJson);
+    samples = fromJson.samples;
+  }
 
   const target = appLabels(base, job);
   const series: Series[] = [];
@@ -102,4 +126,20 @@ export async function scrapeApplication(
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function down(error: string): AppScrape {
+  return { up: false, ended: false, series: [], metadata: [], error };
+}
+
+function isGone(err: unknown): boolean {
+  return err instanceof SynapseHttpError && err.status === 404;
+}
+
+function hasContent(body: string): boolean {
+  return /\S/.test(body.length > 4096 ? body.slice(0, 4096) : body) || (body.length > 4096 && body.trim() !== '');
+}
+
+function rememberAddTimes(memo: AppMemo, json: JsonExecutors | undefined): void {
+  for (const s of json?.samples ?? []) if (s.name === 'metrics_executor_addTime_seconds' && s.labels.executor_id !== undefined) memo.addTimes.set(s.labels.executor_id, s.value);
 }

@@ -6,7 +6,7 @@ import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
 import { isScrapeTarget, listSparkJobs, RUNNING_FILTER, type SparkJob } from './discover';
-import { scrapeApplication } from './executors';
+import { scrapeApplication, type AppMemo } from './executors';
 import { SynapseHttpError, type GetOptions } from './http';
 import { Limiter } from './limiter';
 
@@ -36,8 +36,8 @@ export interface SynapseSourceOptions {
  */
 export function createSynapseSource(options: SynapseSourceOptions = {}): Source {
   let tokens: AccessTokenSource | undefined;
-  /** Spark application names seen in the text, for the JSON fallback (which lacks them); memory only. */
-  const appNames = new Map<string, string>();
+  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo). Memory only. */
+  const memory = new Map<string, Map<string, AppMemo>>();
   return {
     name: 'synapse',
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
@@ -46,12 +46,12 @@ export function createSynapseSource(options: SynapseSourceOptions = {}): Source 
       tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
       const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
       const http: GetOptions = { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.fetch ? { fetch: options.fetch } : {}) };
-      return Promise.all(config.workspaces.map((ws) => collectWorkspace(ws, config, http, ctx, budget, appNames)));
+      return Promise.all(config.workspaces.map((ws) => collectWorkspace(ws, config, http, ctx, budget, memory)));
     },
   };
 }
 
-async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, appNames: Map<string, string>): Promise<TargetResult> {
+async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, memory: Map<string, Map<string, AppMemo>>): Promise<TargetResult> {
   const { nowMs, log } = ctx;
   const host = new URL(ws.endpoint).host;
   const base = { job: `synapse-workspace-${ws.name}`, instance: host, workspace_name: ws.name };
@@ -106,7 +106,12 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   for (const t of targets) perPool.set(t.pool, (perPool.get(t.pool) ?? 0) + 1);
   for (const [pool, n] of perPool) put('synapse_connector_application_discovery_target', n, { spark_pool_name: pool });
 
-  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, appNames)));
+  // Memos of applications no longer running are dropped with the previous map.
+  const previous = memory.get(ws.name);
+  const memos = new Map<string, AppMemo>();
+  for (const t of targets) memos.set(t.appId!, previous?.get(t.appId!) ?? { addTimes: new Map() });
+  memory.set(ws.name, memos);
+  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))));
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
     const job = targets[i]!;

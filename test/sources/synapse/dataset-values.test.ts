@@ -74,7 +74,10 @@ test('every executor series of every running application equals the data set, th
     await cycle();
     const viaJson = new Set(apps.filter((_, i) => i % 2 === 1).map((a) => a.app.appId!));
     for (const id of viaJson) emu.faults.emptyText.add(id);
+    const jsonBefore = emu.requests.byKind.executors ?? 0;
     const results = await cycle();
+    // Add times are known from the first cycle: only the applications without text read /executors again.
+    assert.equal((emu.requests.byKind.executors ?? 0) - jsonBefore, viaJson.size);
 
     for (const { ws, app } of apps) {
       const result = results.find((r) => r.target === ws)!;
