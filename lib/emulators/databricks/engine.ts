@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SYSTEM_TABLES } from './schema';
 import { cellOf, columnOf, type CellValue, type ResultColumn } from './result-values';
-import { DatabricksSqlError, macroSql, rewriteSql, type StatementParameter } from './sql-rewrite';
+import { clockMacroSql, staticMacroSql } from './sql-functions';
+import { DatabricksSqlError, rewriteSql, type StatementParameter } from './sql-rewrite';
 
 export type { ColumnKind, ResultColumn, CellValue } from './result-values';
 
@@ -20,6 +21,8 @@ export interface QueryResult {
  */
 export class SystemTablesEngine {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The clock the macros were last defined for (they embed it). */
+  private macrosAt: number | undefined;
 
   private constructor(private readonly connection: DuckDBConnection, private readonly catalog: string) {}
 
@@ -62,7 +65,11 @@ export class SystemTablesEngine {
 
   private async run(sql: string, nowMs: number, parameters: readonly StatementParameter[]): Promise<QueryResult> {
     const rewritten = rewriteSql(sql, { catalog: this.catalog, parameters });
-    for (const macro of macroSql(nowMs)) await this.connection.run(macro);
+    if (this.macrosAt === undefined) for (const macro of staticMacroSql()) await this.connection.run(macro);
+    if (this.macrosAt !== nowMs) {
+      for (const macro of clockMacroSql(nowMs)) await this.connection.run(macro);
+      this.macrosAt = nowMs;
+    }
     let reader;
     try {
       reader = await this.connection.runAndReadAll(rewritten.sql);

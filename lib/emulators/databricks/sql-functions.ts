@@ -73,15 +73,26 @@ export function javaToStrftime(pattern: string): string {
 
 /** Macros for the Databricks functions DuckDB lacks or defines differently; `nowMs` is the emulator's clock. */
 export function macroSql(nowMs: number): string[] {
+  return [...clockMacroSql(nowMs), ...staticMacroSql()];
+}
+
+/** The macros that embed the clock (redefined when it moves). */
+export function clockMacroSql(nowMs: number): string[] {
   const ts = new Date(nowMs).toISOString().replace('T', ' ').replace('Z', '');
+  return [
+    `CREATE OR REPLACE TEMP MACRO current_timestamp() AS TIMESTAMP '${ts}'`,
+    `CREATE OR REPLACE TEMP MACRO current_date() AS CAST(TIMESTAMP '${ts}' AS DATE)`,
+    `CREATE OR REPLACE TEMP MACRO lp_unix_timestamp() AS CAST(floor(epoch(TIMESTAMP '${ts}')) AS BIGINT), (t) AS CAST(floor(epoch(CAST(t AS TIMESTAMP))) AS BIGINT)`,
+  ];
+}
+
+/** The macros that never change. */
+export function staticMacroSql(): string[] {
   const concatArities = Array.from({ length: 12 }, (_v, n) => {
     const args = Array.from({ length: n + 1 }, (_w, k) => `a${k}`);
     return `(${args.join(', ')}) AS ${args.map((a) => `CAST(${a} AS VARCHAR)`).join(' || ')}`;
   });
   return [
-    `CREATE OR REPLACE TEMP MACRO current_timestamp() AS TIMESTAMP '${ts}'`,
-    `CREATE OR REPLACE TEMP MACRO current_date() AS CAST(TIMESTAMP '${ts}' AS DATE)`,
-    `CREATE OR REPLACE TEMP MACRO lp_unix_timestamp() AS CAST(floor(epoch(TIMESTAMP '${ts}')) AS BIGINT), (t) AS CAST(floor(epoch(CAST(t AS TIMESTAMP))) AS BIGINT)`,
     `CREATE OR REPLACE TEMP MACRO lp_date_sub(d, n) AS CAST(CAST(d AS DATE) - CAST(n AS INTEGER) AS DATE)`,
     `CREATE OR REPLACE TEMP MACRO lp_to_date(x) AS CAST(x AS DATE), (x, f) AS CAST(strptime(x, f) AS DATE)`,
     `CREATE OR REPLACE TEMP MACRO lp_to_timestamp(x) AS CAST(x AS TIMESTAMP), (x, f) AS CAST(strptime(x, f) AS TIMESTAMP)`,
