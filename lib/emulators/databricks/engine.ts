@@ -24,7 +24,7 @@ export class SystemTablesEngine {
   /** The clock the macros were last defined for (they embed it). */
   private macrosAt: number | undefined;
 
-  private constructor(private readonly connection: DuckDBConnection, private readonly catalog: string) {}
+  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, private readonly catalog: string) {}
 
   static async open(dataDir: string, options: { catalog?: string } = {}): Promise<SystemTablesEngine> {
     const instance = await DuckDBInstance.create(':memory:');
@@ -43,7 +43,7 @@ export class SystemTablesEngine {
       const select = Object.entries(columns).map(([name, type]) => (type === 'TIMESTAMP' ? `CAST("${name}" AS TIMESTAMP) AS "${name}"` : `"${name}"`)).join(', ');
       await connection.run(`INSERT INTO dbx_system.${table} SELECT ${select} FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited', columns = {${jsonColumns}})`);
     }
-    return new SystemTablesEngine(connection, options.catalog ?? 'system');
+    return new SystemTablesEngine(instance, connection, options.catalog ?? 'system');
   }
 
   /** Runs one Databricks SQL statement at the emulator's `nowMs`. Throws DatabricksSqlError. */
@@ -51,6 +51,13 @@ export class SystemTablesEngine {
     const run = this.queue.then(() => this.run(sql, nowMs, parameters));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Waits for running statements, then releases DuckDB. */
+  async close(): Promise<void> {
+    await this.queue;
+    this.connection.closeSync();
+    this.instance.closeSync();
   }
 
   /** Tables the engine holds, with their row counts (`schema.table`). */

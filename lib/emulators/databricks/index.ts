@@ -214,6 +214,7 @@ export async function startDatabricksEmulator(options: DatabricksEmulatorOptions
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all([server, proxy].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
+      await engine.close();
       await rm(work, { recursive: true, force: true });
     },
   };
