@@ -33,6 +33,20 @@ test('unescaped quotes and braces inside label values, and a partial last line',
   assert.equal(badLines, 1);
 });
 
+test('lines that repeat the previous label set read exactly as lines read on their own', () => {
+  const labels = '{application_id="a", application_name="n", executor_id="1"}';
+  const values = ['0', '1.0E-3', '-2', '+Inf', 'NaN', '5 1700000000000', '.5', '7e', '1x', '12.', '-1.5e+10'];
+  const block = values.map((v, i) => `metrics_m${i}${labels} ${v}`);
+  const joined = parsePrometheusText(['metrics_first' + labels + ' 3', ...block, 'metrics_other{application_id="a", application_name="n", executor_id="1"}x 4'].join('\r\n'));
+  const alone = [{ name: 'metrics_first', value: 3 }];
+  for (let i = 0; i < values.length; i++) for (const s of parsePrometheusText(block[i]!).samples) alone.push({ name: s.name, value: s.value });
+  assert.deepEqual(joined.samples.map((s) => ({ name: s.name, value: s.value })), alone);
+  assert.equal(joined.badLines, 3, "'7e', '1x' and the line with text after the labels");
+  const expected = [3, 0, 0.001, -2, Infinity, NaN, 5, 0.5, 12, -1.5e10];
+  assert.deepEqual(joined.samples.map((s) => s.value), expected);
+  for (const s of joined.samples) assert.deepEqual(s.labels, { application_id: 'a', application_name: 'n', executor_id: '1' });
+});
+
 test('garbage lines are skipped and counted', () => {
   const { samples, badLines } = parsePrometheusText('<html>\n# comment\n\nok_metric 1\n{bad} 1\nname{a="1"} notanumber\nname{a="1"\n\u0000\u0001\n');
   assert.deepEqual(samples.map((s) => s.name), ['ok_metric']);
