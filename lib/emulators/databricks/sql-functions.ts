@@ -22,12 +22,23 @@ export const FUNCTIONS: ReadonlyMap<string, string> = new Map([
   // strings
   ...['lower', 'upper', 'trim', 'ltrim', 'rtrim', 'length', 'replace', 'substring', 'substr', 'lpad', 'rpad'].map((f): [string, string] => [f, f]),
   ['concat', 'lp_concat'], ['lcase', 'lower'], ['ucase', 'upper'], ['char_length', 'length'],
+  ...['left', 'right', 'reverse', 'repeat', 'ascii', 'chr', 'instr', 'split_part', 'contains', 'md5'].map((f): [string, string] => [f, f]),
+  ['startswith', 'starts_with'], ['endswith', 'ends_with'], ['split', 'string_split_regex'], ['regexp_extract', 'lp_regexp_extract'],
+  ['regexp_replace', 'lp_regexp_replace'], ['regexp_like', 'regexp_matches'],
+  ...['log10', 'log2', 'mod', 'pi'].map((f): [string, string] => [f, f]),
+  // cast functions
+  ['string', 'lp_cast_string'], ['double', 'lp_cast_double'], ['int', 'lp_cast_int'], ['bigint', 'lp_cast_bigint'],
+  ['boolean', 'lp_cast_boolean'], ['date', 'lp_to_date'], ['timestamp', 'lp_to_timestamp'],
   // dates and times
   ...['current_timestamp', 'current_date', 'date_add', 'date_trunc', 'year', 'month', 'day', 'hour', 'minute', 'second'].map((f): [string, string] => [f, f]),
+  ...['last_day', 'make_date', 'quarter', 'dayofyear'].map((f): [string, string] => [f, f]),
+  ['dayofmonth', 'day'], ['dayofweek', 'lp_dayofweek'], ['weekofyear', 'week'],
   ['now', 'current_timestamp'], ['unix_timestamp', 'lp_unix_timestamp'], ['date_sub', 'lp_date_sub'], ['datediff', 'lp_datediff'],
   ['to_date', 'lp_to_date'], ['timestampdiff', 'datesub'], ['date_format', 'strftime'], ['to_timestamp', 'lp_to_timestamp'],
   // arrays, maps, structs
   ['array', 'list_value'], ['size', 'len'], ['cardinality', 'len'], ['element_at', 'lp_element_at'], ['array_contains', 'array_contains'],
+  ['map_keys', 'map_keys'], ['map_values', 'map_values'], ['array_min', 'list_min'], ['array_max', 'list_max'],
+  ['array_join', 'array_to_string'], ['sort_array', 'lp_sort_array'],
   ['explode', 'unnest'], ['named_struct', 'struct_pack'],
   // table-valued
   ['range', 'range'],
@@ -107,5 +118,14 @@ export function staticMacroSql(): string[] {
     `CREATE OR REPLACE TEMP MACRO lp_percentile_pick(l, ps) AS list_transform(ps, p -> l[greatest(1, CAST(ceil(p * len(l)) AS BIGINT))])`,
     `CREATE OR REPLACE TEMP MACRO lp_percentile_approx_list(x, ps) AS lp_percentile_pick(list_sort(list(x) FILTER (WHERE x IS NOT NULL)), ps)`,
     `CREATE OR REPLACE TEMP MACRO lp_count_if(c) AS count(*) FILTER (WHERE c)`,
+    `CREATE OR REPLACE TEMP MACRO lp_regexp_extract(s, p) AS regexp_extract(s, p, 1), (s, p, i) AS regexp_extract(s, p, i)`,
+    `CREATE OR REPLACE TEMP MACRO lp_regexp_replace(s, p, r) AS regexp_replace(s, p, r, 'g')`,
+    `CREATE OR REPLACE TEMP MACRO lp_dayofweek(d) AS dayofweek(CAST(d AS DATE)) + 1`,
+    `CREATE OR REPLACE TEMP MACRO lp_sort_array(a) AS list_sort(a), (a, ascending) AS CASE WHEN ascending THEN list_sort(a) ELSE list_reverse_sort(a) END`,
+    `CREATE OR REPLACE TEMP MACRO lp_cast_string(x) AS CAST(x AS VARCHAR)`,
+    `CREATE OR REPLACE TEMP MACRO lp_cast_double(x) AS CAST(x AS DOUBLE)`,
+    `CREATE OR REPLACE TEMP MACRO lp_cast_int(x) AS CAST(x AS INTEGER)`,
+    `CREATE OR REPLACE TEMP MACRO lp_cast_bigint(x) AS CAST(x AS BIGINT)`,
+    `CREATE OR REPLACE TEMP MACRO lp_cast_boolean(x) AS CAST(x AS BOOLEAN)`,
   ];
 }

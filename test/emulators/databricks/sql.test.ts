@@ -102,6 +102,22 @@ test('more documented constructs: ILIKE, EXCEPT, GROUP BY ALL, NULLS LAST, size 
   await rejectsWith('SELECT c FROM system.lakeflow.jobs LATERAL VIEW explode(array(1)) t AS c', 'PARSE_SYNTAX_ERROR', '42601');
 });
 
+test('string, regex, date-part, array and cast-function helpers behave as in Databricks', async () => {
+  const row = await one(`SELECT startswith('lakepulse', 'lake') AS sw, endswith('lakepulse', 'pulse') AS ew, instr('abc', 'c') AS ins,
+    split('a1b2c', '[0-9]') AS sp, split_part('a,b,c', ',', 2) AS spp, regexp_extract('job-123', 'job-([0-9]+)') AS rx1,
+    regexp_extract('ab12', '([a-z]+)([0-9]+)', 2) AS rx2, regexp_replace('a1b1', '1', 'x') AS rr, regexp_like('abc', '^a') AS rl,
+    left('abc', 2) AS l, right('abc', 2) AS r, dayofweek(DATE '2026-03-08') AS dow, weekofyear(DATE '2026-03-08') AS woy,
+    last_day(DATE '2026-02-10') AS ld, array_join(array('a', 'b'), '-') AS aj, sort_array(array(3, 1, 2)) AS sa,
+    sort_array(array(3, 1, 2), false) AS sd, array_max(array(3, 9)) AS am, map_keys(map_probe) AS mk, string(12) AS s12,
+    int('7') AS i7, double('2.5') AS d, date('2026-03-01') AS dt, mod(7, 3) AS m
+    FROM (SELECT custom_tags AS map_probe FROM system.billing.usage WHERE custom_tags['team'] IS NOT NULL LIMIT 1) x`);
+  assert.deepEqual(row, {
+    sw: true, ew: true, ins: 3, sp: ['a', 'b', 'c'], spp: 'b', rx1: '123', rx2: '12', rr: 'axbx', rl: true, l: 'ab', r: 'bc',
+    dow: 1 /* Sunday */, woy: 10, ld: '2026-02-28', aj: 'a-b', sa: [1, 2, 3], sd: [3, 2, 1], am: 9, mk: ['team'], s12: '12', i7: 7, d: 2.5,
+    dt: '2026-03-01', m: 1,
+  });
+});
+
 test('maps and structs of the system tables: custom_tags[key], usage_metadata.job_id, pricing.effective_list.default', async () => {
   const row = await one(`SELECT count_if(custom_tags['team'] = 'data') AS data_rows, count(usage_metadata.job_id) AS with_job,
     max(pricing.effective_list.default) AS top FROM system.billing.usage u JOIN system.billing.list_prices p
