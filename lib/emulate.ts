@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from './errors';
-import { startDatabricksEmulator } from './emulators/databricks';
+import { applyFaultSettings, startDatabricksEmulator } from './emulators/databricks';
 import { startIdentityEmulator } from './emulators/identity';
 import { startLocalReceiver } from './emulators/receiver';
 import { parseSynapseDataset, startSynapseEmulator } from './emulators/synapse';
@@ -16,12 +16,15 @@ export interface RunningEmulators {
  * Starts every local emulator: Databricks SQL warehouse, Synapse workspaces, managed identity, remote-write receiver.
  * `portBase` N puts them on N, N+1, N+2, N+3 (else free ports).
  */
-export async function startEmulators(options: { databricksData?: string; synapseData?: string; portBase?: number } = {}): Promise<RunningEmulators> {
+export async function startEmulators(options: { databricksData?: string; synapseData?: string; portBase?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<RunningEmulators> {
   const port = (offset: number) => (options.portBase === undefined ? 0 : options.portBase + offset);
   const identity = await startIdentityEmulator({ port: port(2) });
   const synapseData = options.synapseData === undefined ? undefined : parseSynapseDataset(JSON.parse(await readFile(options.synapseData, 'utf8')) as unknown);
   const synapse = await startSynapseEmulator({ port: port(1), identity, ...(synapseData !== undefined ? { data: synapseData } : {}) });
-  const databricks = await startDatabricksEmulator({ port: port(0), ...(options.databricksData !== undefined ? { dataDir: options.databricksData } : {}) });
+  const catalog = options.env?.DATABRICKS_CATALOG;
+  const databricks = await startDatabricksEmulator({ port: port(0), ...(options.databricksData !== undefined ? { dataDir: options.databricksData } : {}), ...(catalog ? { catalog } : {}) });
+  // DATABRICKS_EMULATOR_COLD_START_CALLS, _MISSING_TABLES, ... inject faults from the command line.
+  applyFaultSettings(databricks.faults, options.env ?? {});
   const receiver = await startLocalReceiver({ port: port(3), keep: false });
   return {
     env: {
@@ -53,7 +56,7 @@ export async function runEmulate(args: readonly string[], io: CliIo): Promise<nu
     portBase = Number(values['port-base']);
     if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65531) throw new UsageError('--port-base must be an integer from 1024 to 65531');
   }
-  const running = await startEmulators({ databricksData: values['databricks-data'], synapseData: values['synapse-data'], portBase });
+  const running = await startEmulators({ databricksData: values['databricks-data'], synapseData: values['synapse-data'], portBase, env: io.env });
   io.stdout(JSON.stringify({ env: running.env }) + '\n');
   const stop = () => {
     void running.close().then(() => process.exit(0));
