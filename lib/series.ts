@@ -78,9 +78,13 @@ export function mergeSeries(series: readonly Series[]): Series[] {
       indexByKey.set(key, out.length);
       out.push(s);
     } else {
-      const first = out[at]!;
-      out[at] = { labels: first.labels, samples: [...first.samples, ...s.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
+      out[at] = withSamplesOf(out[at]!, s);
     }
   }
   return out;
+}
+
+/** `first` with the samples of `other` added, oldest first (the receiver needs each series in timestamp order). */
+export function withSamplesOf(first: Series, other: Series): Series {
+  return { labels: first.labels, samples: [...first.samples, ...other.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
 }

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { labelsFromKey, staleMarker, type Labels, type Series } from './series';
+import { labelsFromKey, staleMarker, withSamplesOf, type Labels, type Series } from './series';
 import type { StateStore } from './state/store';
 
 /**
@@ -41,8 +41,7 @@ export class StalenessTracker {
         names.set(name, series.length);
         series.push(s);
       } else {
-        const first = series[at]!;
-        series[at] = { labels: first.labels, samples: [...first.samples, ...s.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
+        series[at] = withSamplesOf(series[at]!, s);
       }
     }
     const live = new Map<string, string[]>();

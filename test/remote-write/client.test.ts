@@ -1,4 +1,4 @@
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compress } from 'snappyjs';
 import { ConfigError } from '../../lib/errors';
@@ -6,20 +6,9 @@ import { createClient, MAX_ERROR_BODY_BYTES } from '../../lib/remote-write/clien
 import { VERSION } from '../../lib/version';
 import { encodeWithProtobufjs } from '../support/prompb';
 import { freePort } from '../support/ports';
-import { startStrictReceiver, type StrictReceiver } from '../support/strict-receiver';
+import { strictReceiverForSuite } from '../support/strict-receiver';
 
-let rx: StrictReceiver;
-before(async () => {
-  rx = await startStrictReceiver();
-});
-after(async () => {
-  await rx.close();
-});
-beforeEach(() => {
-  rx.requests.length = 0;
-  rx.script.length = 0;
-  rx.decide = undefined;
-});
+const rx = strictReceiverForSuite();
 
 /** A valid body made independently of lib/remote-write (protobufjs + snappyjs). */
 function body(): Uint8Array {

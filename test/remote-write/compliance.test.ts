@@ -1,28 +1,16 @@
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../lib/log';
 import type { RemoteWriteConfig } from '../../lib/remote-write/config';
 import { createRemoteWriter } from '../../lib/remote-write/sender';
 import type { Series } from '../../lib/series';
-import { startStrictReceiver, type StrictReceiver } from '../support/strict-receiver';
+import { strictReceiverForSuite } from '../support/strict-receiver';
 
 /**
  * The remote-write 1.0 sender compliance checks (prometheus/compliance, RW1 cases at 916e9f7, plus the value and
  * label cases of the current suite), re-created against an in-process receiver that decodes independently.
  */
-let rx: StrictReceiver;
-before(async () => {
-  rx = await startStrictReceiver();
-});
-after(async () => {
-  await rx.close();
-});
-beforeEach(() => {
-  rx.requests.length = 0;
-  rx.script.length = 0;
-  rx.decide = undefined;
-  rx.accepted.clear();
-});
+const rx = strictReceiverForSuite();
 
 const cfg = (over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig => ({
   url: new URL(rx.url), auth: { kind: 'none' }, maxSamplesPerRequest: 2000, maxBytesPerRequest: 1_000_000, timeoutMs: 5000,

@@ -1,25 +1,13 @@
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RemoteWriteConfig } from '../../lib/remote-write/config';
 import { createRemoteWriter, type RemoteWriterDeps } from '../../lib/remote-write/sender';
 import { memoryLogger } from '../../lib/log';
 import type { Series } from '../../lib/series';
 import { freePort } from '../support/ports';
-import { startStrictReceiver, type StrictReceiver } from '../support/strict-receiver';
+import { strictReceiverForSuite } from '../support/strict-receiver';
 
-let rx: StrictReceiver;
-before(async () => {
-  rx = await startStrictReceiver();
-});
-after(async () => {
-  await rx.close();
-});
-beforeEach(() => {
-  rx.requests.length = 0;
-  rx.script.length = 0;
-  rx.decide = undefined;
-  rx.accepted.clear();
-});
+const rx = strictReceiverForSuite();
 
 function cfg(url: string, over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig {
   return {

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { prng } from '../prng';
 
 /** Rows per system table (`schema.table`), as Databricks documents the columns; timestamps as ISO 8601 strings. */
 export type Dataset = Record<string, Array<Record<string, unknown>>>;
@@ -7,16 +8,6 @@ export type Dataset = Record<string, Array<Record<string, unknown>>>;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const day = (ms: number) => iso(ms).slice(0, 10);

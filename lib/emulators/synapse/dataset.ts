@@ -4,6 +4,10 @@
  * supply one; tests compute expected values from the same objects.
  */
 
+import { prng } from '../prng';
+
+export { prng };
+
 export interface SparkExecutor {
   /** "driver", "1", "2", ... */
   id: string;
@@ -81,17 +85,6 @@ export const PEAK_GC_METRICS = ['MinorGCCount', 'MinorGCTime', 'MajorGCCount', '
 /** Synapse runs Spark 3.x; its runtime version strings look like this. */
 export const BUILTIN_SPARK_VERSION = '3.4.1.5.3.20240102.1';
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeExecutor(id: string, addTimeMs: number, rand: () => number, options: { peakMetrics?: boolean } = {}): SparkExecutor {
   const int = (max: number) => Math.floor(rand() * max);
