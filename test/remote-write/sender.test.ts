@@ -320,3 +320,13 @@ test('under random faults every sample is accounted exactly once and nothing acc
     for (const q of rx.requests) assert.deepEqual(q.violations, []);
   }
 });
+
+test('TYPE/HELP metadata is sent only when REMOTE_WRITE_SEND_METADATA asks for it', async () => {
+  const metadata = [{ name: 'sender_test', type: 'gauge' as const, help: 'A test gauge.' }];
+  await createRemoteWriter(cfg(rx.url), deps().deps).write(batch(2), metadata);
+  assert.deepEqual(rx.requests.flatMap((q) => q.decoded?.metadata ?? []), []);
+  rx.requests.length = 0;
+  const r = await createRemoteWriter(cfg(rx.url, { sendMetadata: true }), deps().deps).write(batch(2), metadata);
+  assert.equal(r.samplesSent, 2);
+  assert.deepEqual(rx.requests.flatMap((q) => q.decoded?.metadata ?? []), [{ type: 2, metricFamilyName: 'sender_test', help: 'A test gauge.', unit: '' }]);
+});
