@@ -53,3 +53,29 @@ export function quantileBranches(metric: string, expression: string, source: str
     (q) => `SELECT '${metric}' AS metric, workspace_id, '${q}' AS k, '' AS k2, CAST(percentile_approx(${expression}, ${q}) AS DOUBLE) AS v FROM ${source} WHERE ${where} GROUP BY workspace_id`,
   ).join('\nUNION ALL ');
 }
+
+/**
+ * The whole-run rollup that jobs and pipelines share. The lakeflow timelines split a run into hourly rows with
+ * `result_state` only on the last, so the runs with a row ending in the window are chosen first (`in_window`), then
+ * ALL their rows are rolled up (`rolled`: one row per run with `started`, `ended`, the final state and any `extra`
+ * aggregates), and `finished` keeps those with a final state and their whole duration in seconds.
+ */
+export function runRollupCtes(o: { table: string; parent: string; id: string; hours: number; extra?: string }): string {
+  return `in_window AS (
+  SELECT DISTINCT workspace_id, ${o.parent}, ${o.id}
+  FROM ${o.table}
+  WHERE period_end_time >= current_timestamp() - INTERVAL ${o.hours} HOURS
+    AND workspace_id IS NOT NULL AND ${o.parent} IS NOT NULL AND ${o.id} IS NOT NULL
+),
+rolled AS (
+  SELECT t.workspace_id, t.${o.id}, MIN(t.period_start_time) AS started, MAX(t.period_end_time) AS ended,
+         MAX_BY(t.result_state, t.period_end_time) AS result_state${o.extra ? `, ${o.extra}` : ''}
+  FROM ${o.table} t
+  JOIN in_window w ON t.workspace_id = w.workspace_id AND t.${o.parent} = w.${o.parent} AND t.${o.id} = w.${o.id}
+  GROUP BY t.workspace_id, t.${o.id}
+),
+finished AS (
+  SELECT workspace_id, result_state, unix_timestamp(ended) - unix_timestamp(started) AS duration_s
+  FROM rolled WHERE result_state IS NOT NULL
+)`;
+}

@@ -1,4 +1,4 @@
-import { quantileBranches, type Domain } from './domain';
+import { quantileBranches, runRollupCtes, type Domain } from './domain';
 
 /**
  * Jobs over the last N hours. The timeline splits a run into hourly rows and sets `result_state` only on the last,
@@ -18,31 +18,15 @@ export const jobs: Domain = {
   ],
   sql(c) {
     const cat = c.catalog;
-    return `WITH window_runs AS (
-  SELECT DISTINCT workspace_id, job_id, run_id
-  FROM ${cat}.lakeflow.job_run_timeline
-  WHERE period_end_time >= current_timestamp() - INTERVAL ${c.windows.jobsHours} HOURS
-    AND workspace_id IS NOT NULL AND job_id IS NOT NULL AND run_id IS NOT NULL
-),
-runs AS (
-  SELECT t.workspace_id, t.run_id, MIN(t.period_start_time) AS run_start, MAX(t.period_end_time) AS run_end,
-         MAX_BY(t.result_state, t.period_end_time) AS result_state
-  FROM ${cat}.lakeflow.job_run_timeline t
-  JOIN window_runs w ON t.workspace_id = w.workspace_id AND t.job_id = w.job_id AND t.run_id = w.run_id
-  GROUP BY t.workspace_id, t.run_id
-),
-finished AS (
-  SELECT workspace_id, run_id, result_state, unix_timestamp(run_end) - unix_timestamp(run_start) AS duration_s
-  FROM runs WHERE result_state IS NOT NULL
-),
+    return `WITH ${runRollupCtes({ table: `${cat}.lakeflow.job_run_timeline`, parent: 'job_id', id: 'run_id', hours: c.windows.jobsHours })},
 task_runs AS (
   SELECT t.workspace_id, COUNT(DISTINCT t.run_id) - 1 AS extra
   FROM ${cat}.lakeflow.job_task_run_timeline t
-  JOIN window_runs w ON t.workspace_id = w.workspace_id AND t.job_run_id = w.run_id
+  JOIN in_window w ON t.workspace_id = w.workspace_id AND t.job_run_id = w.run_id
   WHERE t.run_id IS NOT NULL AND t.task_key IS NOT NULL
   GROUP BY t.workspace_id, t.job_run_id, t.task_key
 )
-SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM runs GROUP BY workspace_id
+SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM rolled GROUP BY workspace_id
 UNION ALL SELECT 'status', workspace_id, result_state, '', CAST(COUNT(*) AS DOUBLE) FROM finished GROUP BY workspace_id, result_state
 UNION ALL SELECT 'sla_miss', workspace_id, '', '', CAST(SUM(CASE WHEN duration_s > ${c.slaSeconds} THEN 1 ELSE 0 END) AS DOUBLE) FROM finished GROUP BY workspace_id
 UNION ALL SELECT 'task_retries', workspace_id, '', '', CAST(SUM(extra) AS DOUBLE) FROM task_runs GROUP BY workspace_id

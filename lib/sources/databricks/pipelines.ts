@@ -1,4 +1,4 @@
-import { quantileBranches, type Domain } from './domain';
+import { quantileBranches, runRollupCtes, type Domain } from './domain';
 
 /**
  * Pipelines over the last N hours, rolled up per update like jobs per run. A retry is an extra request_id of the
@@ -18,23 +18,7 @@ export const pipelines: Domain = {
   ],
   sql(c) {
     const cat = c.catalog;
-    return `WITH window_updates AS (
-  SELECT DISTINCT workspace_id, pipeline_id, update_id
-  FROM ${cat}.lakeflow.pipeline_update_timeline
-  WHERE period_end_time >= current_timestamp() - INTERVAL ${c.windows.pipelinesHours} HOURS
-    AND workspace_id IS NOT NULL AND pipeline_id IS NOT NULL AND update_id IS NOT NULL
-),
-updates AS (
-  SELECT t.workspace_id, t.update_id, MIN(t.period_start_time) AS update_start, MAX(t.period_end_time) AS update_end,
-         MAX_BY(t.result_state, t.period_end_time) AS result_state, COUNT(DISTINCT t.request_id) AS requests
-  FROM ${cat}.lakeflow.pipeline_update_timeline t
-  JOIN window_updates w ON t.workspace_id = w.workspace_id AND t.pipeline_id = w.pipeline_id AND t.update_id = w.update_id
-  GROUP BY t.workspace_id, t.update_id
-),
-finished AS (
-  SELECT workspace_id, result_state, unix_timestamp(update_end) - unix_timestamp(update_start) AS duration_s
-  FROM updates WHERE result_state IS NOT NULL
-),
+    return `WITH ${runRollupCtes({ table: `${cat}.lakeflow.pipeline_update_timeline`, parent: 'pipeline_id', id: 'update_id', hours: c.windows.pipelinesHours, extra: 'COUNT(DISTINCT t.request_id) AS requests' })},
 names AS (
   SELECT workspace_id, pipeline_id, name FROM ${cat}.lakeflow.pipelines
   QUALIFY ROW_NUMBER() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1
@@ -45,9 +29,9 @@ freshness AS (
   WHERE result_state = 'COMPLETED' AND workspace_id IS NOT NULL AND pipeline_id IS NOT NULL
   GROUP BY workspace_id, pipeline_id
 )
-SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM updates GROUP BY workspace_id
+SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM rolled GROUP BY workspace_id
 UNION ALL SELECT 'status', workspace_id, result_state, '', CAST(COUNT(*) AS DOUBLE) FROM finished GROUP BY workspace_id, result_state
-UNION ALL SELECT 'retries', workspace_id, '', '', CAST(SUM(requests - 1) AS DOUBLE) FROM updates GROUP BY workspace_id
+UNION ALL SELECT 'retries', workspace_id, '', '', CAST(SUM(requests - 1) AS DOUBLE) FROM rolled GROUP BY workspace_id
 UNION ALL SELECT 'freshness', f.workspace_id, f.pipeline_id, COALESCE(n.name, CONCAT('pipeline-', f.pipeline_id)),
   CAST(unix_timestamp(current_timestamp()) - unix_timestamp(f.last_end) AS DOUBLE)
   FROM freshness f LEFT JOIN names n ON f.workspace_id = n.workspace_id AND f.pipeline_id = n.pipeline_id
