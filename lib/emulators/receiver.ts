@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { uncompress } from 'snappyjs';
+import { PROTOCOL_VERSION, VERSION_HEADER } from '../remote-write/client';
 import type { Series } from '../series';
 import { decodeWriteRequest } from './write-request-decoder';
 
@@ -21,7 +22,7 @@ export async function startLocalReceiver(options: { port?: number; keep?: boolea
     void readBody(req).then(
       (body) => {
         receiver.requests += 1;
-        if (req.method !== 'POST' || req.headers['content-encoding'] !== 'snappy' || req.headers['x-prometheus-remote-write-version'] !== '0.1.0') {
+        if (req.method !== 'POST' || req.headers['content-encoding'] !== 'snappy' || req.headers[VERSION_HEADER.toLowerCase()] !== PROTOCOL_VERSION) {
           receiver.rejected += 1;
           res.writeHead(400).end('expected a snappy-compressed remote-write 0.1.0 POST\n');
           return;

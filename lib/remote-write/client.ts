@@ -22,10 +22,14 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/** The remote-write 1.0 version header and the version this sender speaks. */
+export const VERSION_HEADER = 'X-Prometheus-Remote-Write-Version';
+export const PROTOCOL_VERSION = '0.1.0';
+
 /** Headers the protocol owns; a user header may not replace them (Prometheus' reservedHeaders). */
 const RESERVED_HEADERS = new Set([
   'host', 'authorization', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
-  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', 'x-prometheus-remote-write-version',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', VERSION_HEADER.toLowerCase(),
   'x-prometheus-remote-read-version', 'retry-attempt',
 ]);
 
@@ -83,7 +87,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         ...extra,
         'Content-Encoding': 'snappy',
         'Content-Type': 'application/x-protobuf',
-        'X-Prometheus-Remote-Write-Version': '0.1.0',
+        [VERSION_HEADER]: PROTOCOL_VERSION,
         'User-Agent': USER_AGENT,
       };
       if (attempt > 0) headers['Retry-Attempt'] = String(attempt);
