@@ -79,3 +79,22 @@ finished AS (
   FROM rolled WHERE result_state IS NOT NULL
 )`;
 }
+
+/** Runs, final states and duration quantiles, as `rolled`/`finished` give them, for `databricks_<kind>_…`. */
+export const runSummarySql = `SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM rolled GROUP BY workspace_id
+UNION ALL SELECT 'status', workspace_id, result_state, '', CAST(COUNT(*) AS DOUBLE) FROM finished GROUP BY workspace_id, result_state
+UNION ALL ${quantileBranches('duration', 'duration_s', 'finished')}`;
+
+/** Points of the rows runSummarySql returns; undefined for any other metric. */
+export function runSummaryPoints(kind: 'job' | 'pipeline', r: AggregateRow): Point[] | undefined {
+  const ws = { workspace_id: r.workspaceId };
+  switch (r.metric) {
+    case 'runs':
+      return [{ name: `databricks_${kind}_runs_total`, labels: ws, value: r.value }];
+    case 'status':
+      return r.k ? [{ name: `databricks_${kind}_run_status`, labels: { ...ws, status: r.k }, value: r.value }] : undefined;
+    case 'duration':
+      return [{ name: `databricks_${kind}_run_duration_seconds`, labels: { ...ws, quantile: r.k }, value: r.value }];
+  }
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { quantileBranches, runRollupCtes, type Domain } from './domain';
+import { runRollupCtes, runSummaryPoints, runSummarySql, type Domain } from './domain';
 
 /**
  * Jobs over the last N hours. The timeline splits a run into hourly rows and sets `result_state` only on the last,
@@ -26,27 +26,19 @@ task_runs AS (
   WHERE t.run_id IS NOT NULL AND t.task_key IS NOT NULL
   GROUP BY t.workspace_id, t.job_run_id, t.task_key
 )
-SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM rolled GROUP BY workspace_id
-UNION ALL SELECT 'status', workspace_id, result_state, '', CAST(COUNT(*) AS DOUBLE) FROM finished GROUP BY workspace_id, result_state
+${runSummarySql}
 UNION ALL SELECT 'sla_miss', workspace_id, '', '', CAST(SUM(CASE WHEN duration_s > ${c.slaSeconds} THEN 1 ELSE 0 END) AS DOUBLE) FROM finished GROUP BY workspace_id
-UNION ALL SELECT 'task_retries', workspace_id, '', '', CAST(SUM(extra) AS DOUBLE) FROM task_runs GROUP BY workspace_id
-UNION ALL ${quantileBranches('duration', 'duration_s', 'finished')}`;
+UNION ALL SELECT 'task_retries', workspace_id, '', '', CAST(SUM(extra) AS DOUBLE) FROM task_runs GROUP BY workspace_id`;
   },
   toPoints(r) {
     if (!r.workspaceId) return undefined;
     const ws = { workspace_id: r.workspaceId };
     switch (r.metric) {
-      case 'runs':
-        return [{ name: 'databricks_job_runs_total', labels: ws, value: r.value }];
-      case 'status':
-        return r.k ? [{ name: 'databricks_job_run_status', labels: { ...ws, status: r.k }, value: r.value }] : undefined;
-      case 'duration':
-        return [{ name: 'databricks_job_run_duration_seconds', labels: { ...ws, quantile: r.k }, value: r.value }];
       case 'task_retries':
         return [{ name: 'databricks_task_retries_total', labels: ws, value: r.value }];
       case 'sla_miss':
         return [{ name: 'databricks_job_sla_miss_total', labels: ws, value: r.value }];
     }
-    return undefined;
+    return runSummaryPoints('job', r);
   },
 };

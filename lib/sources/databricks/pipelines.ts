@@ -1,4 +1,4 @@
-import { quantileBranches, runRollupCtes, type Domain } from './domain';
+import { runRollupCtes, runSummaryPoints, runSummarySql, type Domain } from './domain';
 
 /**
  * Pipelines over the last N hours, rolled up per update like jobs per run. A retry is an extra request_id of the
@@ -29,29 +29,21 @@ freshness AS (
   WHERE result_state = 'COMPLETED' AND workspace_id IS NOT NULL AND pipeline_id IS NOT NULL
   GROUP BY workspace_id, pipeline_id
 )
-SELECT 'runs' AS metric, workspace_id, '' AS k, '' AS k2, CAST(COUNT(*) AS DOUBLE) AS v FROM rolled GROUP BY workspace_id
-UNION ALL SELECT 'status', workspace_id, result_state, '', CAST(COUNT(*) AS DOUBLE) FROM finished GROUP BY workspace_id, result_state
+${runSummarySql}
 UNION ALL SELECT 'retries', workspace_id, '', '', CAST(SUM(requests - 1) AS DOUBLE) FROM rolled GROUP BY workspace_id
 UNION ALL SELECT 'freshness', f.workspace_id, f.pipeline_id, COALESCE(n.name, CONCAT('pipeline-', f.pipeline_id)),
   CAST(unix_timestamp(current_timestamp()) - unix_timestamp(f.last_end) AS DOUBLE)
-  FROM freshness f LEFT JOIN names n ON f.workspace_id = n.workspace_id AND f.pipeline_id = n.pipeline_id
-UNION ALL ${quantileBranches('duration', 'duration_s', 'finished')}`;
+  FROM freshness f LEFT JOIN names n ON f.workspace_id = n.workspace_id AND f.pipeline_id = n.pipeline_id`;
   },
   toPoints(r) {
     if (!r.workspaceId) return undefined;
     const ws = { workspace_id: r.workspaceId };
     switch (r.metric) {
-      case 'runs':
-        return [{ name: 'databricks_pipeline_runs_total', labels: ws, value: r.value }];
-      case 'status':
-        return r.k ? [{ name: 'databricks_pipeline_run_status', labels: { ...ws, status: r.k }, value: r.value }] : undefined;
-      case 'duration':
-        return [{ name: 'databricks_pipeline_run_duration_seconds', labels: { ...ws, quantile: r.k }, value: r.value }];
       case 'retries':
         return [{ name: 'databricks_pipeline_retry_events_total', labels: ws, value: r.value }];
       case 'freshness':
         return r.k ? [{ name: 'databricks_pipeline_freshness_lag_seconds', labels: { ...ws, pipeline_id: r.k, stage: r.k2 || `pipeline-${r.k}` }, value: r.value }] : undefined;
     }
-    return undefined;
+    return runSummaryPoints('pipeline', r);
   },
 };
