@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { after, before, beforeEach } from 'node:test';
+import { beforeEach } from 'node:test';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeWriteRequestBody, type DecodedRequest } from './prompb';
+import { forSuite } from './suite';
 
 /** What the receiver does with one request. */
 export type Reply =
@@ -127,32 +128,15 @@ export async function startStrictReceiver(): Promise<StrictReceiver> {
 
 /**
  * One strict receiver for a test file: started before its tests, closed after them, with the recorded requests,
- * scripted replies and accepted samples cleared before each test. Property reads and writes reach the live receiver.
+ * scripted replies and accepted samples cleared before each test.
  */
 export function strictReceiverForSuite(): StrictReceiver {
-  let current: StrictReceiver | undefined;
-  before(async () => {
-    current = await startStrictReceiver();
-  });
-  after(async () => {
-    await current?.close();
-  });
+  const rx = forSuite(startStrictReceiver, (r) => r.close());
   beforeEach(() => {
-    if (!current) return;
-    current.requests.length = 0;
-    current.script.length = 0;
-    current.decide = undefined;
-    current.accepted.clear();
+    rx.requests.length = 0;
+    rx.script.length = 0;
+    rx.decide = undefined;
+    rx.accepted.clear();
   });
-  const live = (): StrictReceiver => {
-    if (!current) throw new Error('the strict receiver is used outside its test file\'s tests');
-    return current;
-  };
-  return new Proxy({} as StrictReceiver, {
-    get: (_target, property) => {
-      const value: unknown = Reflect.get(live(), property);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(live()) : value;
-    },
-    set: (_target, property, value: unknown) => Reflect.set(live(), property, value),
-  });
+  return rx;
 }

@@ -1,22 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../lib/config';
 import { createAzureCredential } from '../../../lib/azure/credential';
-import { startIdentityEmulator, type IdentityEmulator } from '../../../lib/emulators/identity';
+import { identityForSuite } from '../../support/identity';
 import { startSynapseEmulator } from '../../../lib/emulators/synapse';
 import { memoryLogger } from '../../../lib/log';
 import type { Series } from '../../../lib/series';
 import { createSynapseSource } from '../../../lib/sources/synapse';
 import { MemoryStateStore } from '../../../lib/state/store';
 
-let identity: IdentityEmulator;
-before(async () => {
-  identity = await startIdentityEmulator();
-  Object.assign(process.env, identity.env);
-});
-after(async () => {
-  await identity.close();
-});
+const identity = identityForSuite();
 
 const named = (series: Series[], name: string) => series.filter((s) => s.labels.__name__ === name);
 

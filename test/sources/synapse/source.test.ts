@@ -1,8 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../lib/config';
 import { createAzureCredential } from '../../../lib/azure/credential';
-import { startIdentityEmulator, type IdentityEmulator } from '../../../lib/emulators/identity';
+import { identityForSuite } from '../../support/identity';
 import { startSynapseEmulator, type SparkApp, type SynapseEmulator } from '../../../lib/emulators/synapse';
 import { memoryLogger } from '../../../lib/log';
 import type { Series } from '../../../lib/series';
@@ -10,14 +10,7 @@ import { createSynapseSource } from '../../../lib/sources/synapse';
 import type { TargetResult } from '../../../lib/sources/source';
 import { MemoryStateStore, type StateStore } from '../../../lib/state/store';
 
-let identity: IdentityEmulator;
-before(async () => {
-  identity = await startIdentityEmulator();
-  Object.assign(process.env, identity.env); // @azure/identity reads these itself
-});
-after(async () => {
-  await identity.close();
-});
+const identity = identityForSuite();
 
 async function collect(emu: SynapseEmulator, state: StateStore = new MemoryStateStore(), env: Record<string, string> = {}, nowMs = Date.now()) {
   const config = loadConfig({ SYNAPSE_WORKSPACES: emu.env.SYNAPSE_WORKSPACES, ...env }, { dryRun: true });
