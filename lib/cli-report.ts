@@ -23,6 +23,6 @@ export function jsonSummary(report: CycleReport): Record<string, unknown> {
 }
 
 export function exitStatus(report: CycleReport): number {
-  return report.targets.some((t) => t.up === 0) || report.failedSamples > 0 ? 1 : 0;
+  return report.targets.some((t) => t.up === 0) || report.failedSamples > 0 || report.stateError !== undefined ? 1 : 0;
 }
 

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { ConfigError } from './errors';
 import { Env, EnvReader } from './env';
 import { loadRemoteWriteConfig, RemoteWriteConfig } from './remote-write/config';
 import { DatabricksConfig, loadDatabricksConfig } from './sources/databricks/config';
 import { loadSynapseConfig, SynapseConfig } from './sources/synapse/config';
+import { validateStateStoreSpec } from './state/open';
 
 export interface Config {
   /** Undefined only with --dry-run and no REMOTE_WRITE_URL. */
@@ -33,9 +33,7 @@ export interface LoadConfigOptions {
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<Config> {
   const reader = new EnvReader(env);
   const stateStore = reader.string('STATE_STORE') ?? options.defaultStateStore ?? 'file:.lakepulse/state';
-  if (!stateStore.startsWith('file:') && !/^https?:\/\//.test(stateStore)) {
-    throw new ConfigError('STATE_STORE', `STATE_STORE must be file:<dir> or a blob container URL (got ${JSON.stringify(stateStore)})`);
-  }
+  validateStateStoreSpec(stateStore);
   const config: Config = {
     remoteWrite: loadRemoteWriteConfig(reader, !options.dryRun),
     externalLabels: Object.freeze(reader.keyValues('EXTERNAL_LABELS')),

@@ -5,7 +5,7 @@ import type { Logger } from './log';
 import { mergeSeries, type MetricMetadata, type Series } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
-import { decodeSeries, encodeSeries } from './state/series-codec';
+import { claimSpool, releaseSpool, spool } from './spool';
 import type { StateStore } from './state/store';
 
 /** What the remote-write sender reports for one write() (lib/remote-write/sender.ts implements it). */
@@ -29,6 +29,13 @@ export interface CycleOptions {
   config: Readonly<Config>;
   sources: readonly Source[];
   state: StateStore;
+  /**
+   * The kind of cycle, owning its own counters and spool (see healthSeries): `all` or a source name for the CLI,
+   * the source for a timer, `collect/<workspace>/<slice>` for a fan-out slice. Default `all`.
+   */
+  runner?: string;
+  /** Set when STATE_STORE could not be used; reported as this cycle's state error. */
+  stateFailure?: () => string | undefined;
   log: Logger;
   /** Undefined for --dry-run: collect only. */
   writer?: SeriesWriter;
@@ -57,9 +64,11 @@ export interface CycleReport {
   metadata: MetricMetadata[];
   durationMs: number;
   errors: string[];
+  /** Why STATE_STORE could not be used this cycle (collection and push still happened), or undefined. */
+  stateError?: string;
+  /** Set when the cycle did not run at all (another run held the lease); nothing was collected or pushed. */
+  skipped?: string;
 }
-
-const UNDELIVERED_KEY = 'remote-write/undelivered';
 
 /**
  * One collection cycle: sources → samples (+ stale markers, + what the last run could not deliver) →
@@ -67,6 +76,7 @@ const UNDELIVERED_KEY = 'remote-write/undelivered';
  */
 export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const { config, sources, state, log, writer } = options;
+  const runner = options.runner ?? 'all';
   const now = options.now ?? Date.now;
   const startMs = now();
   const nowMs = Math.floor(startMs);
@@ -86,7 +96,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const metadata: MetricMetadata[] = [...healthMetadata];
   const targets: TargetSummary[] = [];
   for (const result of results) {
-    const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs);
+    const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs, result.part);
     for (const s of series) collected.push(s);
     for (const s of markers) collected.push(s);
     for (const m of result.metadata ?? []) metadata.push(m);
@@ -103,8 +113,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const errors: string[] = [];
   let sent = emptyOutcome();
   let resent: Series[] = [];
+  const claim = writer ? await claimSpool(state, runner) : { series: [], keys: [] };
   if (writer) {
-    resent = decodeSeries(await state.get(UNDELIVERED_KEY));
+    resent = claim.series;
     if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
     // Older samples first, so each series stays in timestamp order.
     sent = await writer.write(resent.length ? mergeSeries([...resent, ...collected]) : collected, dedupeMetadata(metadata));
@@ -123,7 +134,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
         bytesSent: sent.bytesSent,
         targets: targets.map((t) => ({ source: t.source, target: t.target, up: t.up === 1, series: t.series })),
       },
-      config.instanceName,
+      { instance: config.instanceName, runner },
       nowMs,
       state,
     ),
@@ -132,12 +143,14 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   let healthOutcome = emptyOutcome();
   if (writer) {
     healthOutcome = await writer.write(health);
-    const undelivered = [...sent.undelivered, ...healthOutcome.undelivered];
-    if (undelivered.length) await state.put(UNDELIVERED_KEY, encodeSeries(undelivered));
-    else if (resent.length) await state.delete(UNDELIVERED_KEY);
+    // The new entry is written before the claimed ones go: a crash in between duplicates samples, never loses them.
+    await spool(state, runner, [...sent.undelivered, ...healthOutcome.undelivered], nowMs);
+    await releaseSpool(state, claim);
     errors.push(...sent.errors, ...healthOutcome.errors);
   }
 
+  const stateError = options.stateFailure?.();
+  if (stateError !== undefined) errors.push(stateError);
   const all = [...resent, ...collected, ...health];
   const dropped = (o: WriteOutcome) => Object.values(o.samplesDropped).reduce((a, b) => a + b, 0);
   return {
@@ -150,6 +163,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
     metadata: dedupeMetadata(metadata),
     durationMs: now() - startMs,
     errors,
+    ...(stateError !== undefined ? { stateError } : {}),
   };
 }
 

@@ -10,12 +10,17 @@ export interface CycleStats extends Counts {
   targets: Array<{ source: string; target: string; up: boolean; series: number }>;
 }
 
-/** Counters accumulated across runs. */
+/** Counters accumulated across runs; `atMs` is the timestamp their last values were sent with. */
 interface Totals extends Counts {
   cycles: number;
+  atMs: number;
 }
 
-const TOTALS_KEY = 'health/totals';
+/** Whose health this is: `instance` as a scrape would label it, `runner` the kind of cycle (see healthSeries). */
+export interface HealthIdentity {
+  instance: string;
+  runner: string;
+}
 
 export const healthMetadata: MetricMetadata[] = [
   { name: 'lakepulse_cycle_duration_seconds', type: 'gauge', help: 'Wall time of the last collection cycle, collection and push.' },
@@ -33,35 +38,43 @@ export const healthMetadata: MetricMetadata[] = [
 
 /**
  * Lakepulse's own series (`job="lakepulse"`): per-cycle gauges plus counters that accumulate across runs in the
- * state store, so `rate()` works although every run is a fresh process.
+ * state store, so `rate()` works although every run is a fresh process. Each kind of cycle (`runner`: `all` or one
+ * source for the CLI, `databricks`/`synapse` for the timers, `collect/<workspace>/<slice>` for a fan-out slice) keeps
+ * its own counters, so cycles that run side by side never interleave two counts in one series. Totals are a
+ * read-modify-write: two instances of one runner both add their increments, and the counters' timestamps advance
+ * with their values, so a counter never goes backwards.
  */
-export async function healthSeries(stats: CycleStats, instance: string, nowMs: number, state: StateStore): Promise<Series[]> {
-  const totals = readTotals(await state.get(TOTALS_KEY));
-  totals.cycles += 1;
-  totals.samplesSent += stats.samplesSent;
-  totals.samplesFailed += stats.samplesFailed;
-  totals.samplesRetried += stats.samplesRetried;
-  totals.requests += stats.requests;
-  totals.bytesSent += stats.bytesSent;
-  for (const [reason, n] of Object.entries(stats.samplesDropped)) totals.samplesDropped[reason] = (totals.samplesDropped[reason] ?? 0) + n;
-  await state.put(TOTALS_KEY, totals);
-
-  const base = { job: 'lakepulse', instance };
-  const one = (name: string, value: number, extra: Record<string, string> = {}): Series => ({
-    labels: { __name__: name, ...base, ...extra },
-    samples: [{ value, timestampMs: nowMs }],
+export async function healthSeries(stats: CycleStats, who: HealthIdentity, nowMs: number, state: StateStore): Promise<Series[]> {
+  const totals = await state.update(totalsKey(who.runner), (stored) => {
+    const t = readTotals(stored);
+    t.cycles += 1;
+    t.samplesSent += stats.samplesSent;
+    t.samplesFailed += stats.samplesFailed;
+    t.samplesRetried += stats.samplesRetried;
+    t.requests += stats.requests;
+    t.bytesSent += stats.bytesSent;
+    for (const [reason, n] of Object.entries(stats.samplesDropped)) t.samplesDropped[reason] = (t.samplesDropped[reason] ?? 0) + n;
+    t.atMs = Math.max(nowMs, t.atMs + 1);
+    return { value: t, result: t };
   });
+
+  const base = { job: 'lakepulse', instance: who.instance, runner: who.runner };
+  const one = (name: string, value: number, extra: Record<string, string> = {}, atMs = nowMs): Series => ({
+    labels: { __name__: name, ...base, ...extra },
+    samples: [{ value, timestampMs: atMs }],
+  });
+  const counter = (name: string, value: number, extra: Record<string, string> = {}) => one(name, value, extra, totals.atMs);
   const out: Series[] = [
     one('lakepulse_cycle_duration_seconds', stats.durationSeconds),
     one('lakepulse_cycle_timestamp_seconds', nowMs / 1000),
-    one('lakepulse_cycles_total', totals.cycles),
-    one('lakepulse_samples_pushed_total', totals.samplesSent),
-    one('lakepulse_samples_failed_total', totals.samplesFailed),
-    one('lakepulse_samples_retried_total', totals.samplesRetried),
-    one('lakepulse_remote_write_requests_total', totals.requests),
-    one('lakepulse_remote_write_bytes_total', totals.bytesSent),
+    counter('lakepulse_cycles_total', totals.cycles),
+    counter('lakepulse_samples_pushed_total', totals.samplesSent),
+    counter('lakepulse_samples_failed_total', totals.samplesFailed),
+    counter('lakepulse_samples_retried_total', totals.samplesRetried),
+    counter('lakepulse_remote_write_requests_total', totals.requests),
+    counter('lakepulse_remote_write_bytes_total', totals.bytesSent),
   ];
-  for (const [reason, n] of Object.entries(totals.samplesDropped)) out.push(one('lakepulse_samples_dropped_total', n, { reason }));
+  for (const [reason, n] of Object.entries(totals.samplesDropped)) out.push(counter('lakepulse_samples_dropped_total', n, { reason }));
   for (const t of stats.targets) {
     out.push(one('lakepulse_target_up', t.up ? 1 : 0, { source: t.source, target: t.target }));
     out.push(one('lakepulse_target_series', t.series, { source: t.source, target: t.target }));
@@ -69,11 +82,16 @@ export async function healthSeries(stats: CycleStats, instance: string, nowMs: n
   return out;
 }
 
+/** The state key of a runner's counters; the CLI's whole-estate runner keeps the key older versions used. */
+export function totalsKey(runner: string): string {
+  return runner === 'all' ? 'health/totals' : `health/${runner}/totals`;
+}
+
 function readTotals(stored: unknown): Totals {
-  const totals: Totals = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, requests: 0, bytesSent: 0, cycles: 0, samplesDropped: {} };
+  const totals: Totals = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, requests: 0, bytesSent: 0, cycles: 0, atMs: 0, samplesDropped: {} };
   if (typeof stored !== 'object' || stored === null) return totals;
   const s = stored as Record<string, unknown>;
-  for (const k of ['samplesSent', 'samplesFailed', 'samplesRetried', 'requests', 'bytesSent', 'cycles'] as const) {
+  for (const k of ['samplesSent', 'samplesFailed', 'samplesRetried', 'requests', 'bytesSent', 'cycles', 'atMs'] as const) {
     const v = s[k];
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) totals[k] = v;
   }

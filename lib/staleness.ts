@@ -13,57 +13,69 @@ import type { StateStore } from './state/store';
 export class StalenessTracker {
   constructor(private readonly state: StateStore) {}
 
-  private key(source: string, target: string): string {
-    return `series-sets/${source}/${target}`;
+  private key(source: string, target: string, part?: string): string {
+    return part === undefined ? `series-sets/${source}/${target}` : `series-sets/${source}/${target}/${part}`;
   }
 
   /**
    * Returns the current series with repeated label sets merged (a receiver would reject the repeat), and
    * stale-marker series (at `nowMs`) for every series of the previous set that is absent now; records the current
-   * set. Series whose samples are all stale markers are not part of the set.
+   * set. Series whose samples are all stale markers are not part of the set. `part` names a slice of the target that
+   * owns its own set (queue fan-out). The set is replaced with a read-modify-write, so a concurrent run of the same
+   * target makes this one compute its markers again against the newer set.
    */
-  async update(source: string, target: string, current: readonly Series[], nowMs: number): Promise<{ series: Series[]; markers: Series[] }> {
-    const stateKey = this.key(source, target);
-    const previous = decodeSet(await this.state.get(stateKey));
-    const entities = new Map<string, Map<string, number>>();
-    const series: Series[] = [];
-    let lastLabels: Labels | undefined;
-    let lastEntity = '';
-    for (const s of current) {
-      const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
-      lastLabels = s.labels;
-      lastEntity = entity;
-      const name = s.labels.__name__ ?? '';
-      let names = entities.get(entity);
-      if (names === undefined) entities.set(entity, (names = new Map()));
-      const at = names.get(name);
-      if (at === undefined) {
-        names.set(name, series.length);
-        series.push(s);
-      } else {
-        series[at] = withSamplesOf(series[at]!, s);
-      }
-    }
-    const live = new Map<string, string[]>();
-    for (const [entity, names] of entities) {
-      const liveNames: string[] = [];
-      for (const [name, i] of names) if (series[i]!.samples.some((x) => !x.stale)) liveNames.push(name);
-      if (liveNames.length) live.set(entity, liveNames);
-    }
-    const markers: Series[] = [];
-    for (const [entity, names] of previous) {
-      const now = entities.get(entity);
-      for (const name of names) {
-        const i = now?.get(name);
-        if (i !== undefined && series[i]!.samples.some((x) => !x.stale)) continue;
-        const labels = labelsFromKey(entity);
-        if (name !== '') labels.__name__ = name;
-        markers.push(staleMarker(labels, nowMs));
-      }
-    }
-    await this.state.put(stateKey, encodeSet(live));
-    return { series, markers };
+  async update(source: string, target: string, current: readonly Series[], nowMs: number, part?: string): Promise<{ series: Series[]; markers: Series[] }> {
+    const { series, entities, live } = indexSeries(current);
+    return this.state.update(this.key(source, target, part), (stored) => {
+      const markers = markersFor(decodeSet(stored), entities, series, nowMs);
+      return { value: encodeSet(live), result: { series, markers } };
+    });
   }
+}
+
+/** Merges repeated label sets and groups series by entity; `live` is the set to record. */
+function indexSeries(current: readonly Series[]): { series: Series[]; entities: Map<string, Map<string, number>>; live: Map<string, string[]> } {
+  const entities = new Map<string, Map<string, number>>();
+  const series: Series[] = [];
+  let lastLabels: Labels | undefined;
+  let lastEntity = '';
+  for (const s of current) {
+    const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
+    lastLabels = s.labels;
+    lastEntity = entity;
+    const name = s.labels.__name__ ?? '';
+    let names = entities.get(entity);
+    if (names === undefined) entities.set(entity, (names = new Map()));
+    const at = names.get(name);
+    if (at === undefined) {
+      names.set(name, series.length);
+      series.push(s);
+    } else {
+      series[at] = withSamplesOf(series[at]!, s);
+    }
+  }
+  const live = new Map<string, string[]>();
+  for (const [entity, names] of entities) {
+    const liveNames: string[] = [];
+    for (const [name, i] of names) if (series[i]!.samples.some((x) => !x.stale)) liveNames.push(name);
+    if (liveNames.length) live.set(entity, liveNames);
+  }
+  return { series, entities, live };
+}
+
+function markersFor(previous: Map<string, string[]>, entities: Map<string, Map<string, number>>, series: readonly Series[], nowMs: number): Series[] {
+  const markers: Series[] = [];
+  for (const [entity, names] of previous) {
+    const now = entities.get(entity);
+    for (const name of names) {
+      const i = now?.get(name);
+      if (i !== undefined && series[i]!.samples.some((x) => !x.stale)) continue;
+      const labels = labelsFromKey(entity);
+      if (name !== '') labels.__name__ = name;
+      markers.push(staleMarker(labels, nowMs));
+    }
+  }
+  return markers;
 }
 
 /** Every label but `__name__`, sorted, empty values left out (as labelsFromKey reads it back). */

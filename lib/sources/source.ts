@@ -18,6 +18,11 @@ export interface TargetResult {
   metadata?: MetricMetadata[];
   /** A message safe to print (no secrets). */
   error?: string;
+  /**
+   * Which slice of the target this result covers when the target is collected in slices (queue fan-out); each slice
+   * owns its own series set, so stale markers stay right whichever instance collects it.
+   */
+  part?: string;
 }
 
 export interface CollectContext {

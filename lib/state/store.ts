@@ -1,25 +1,171 @@
 /**
- * Durable key → JSON state between runs. Keys are slash-separated paths such as
- * `databricks/<host>/billing`. Values must survive JSON (no NaN, no BigInt).
+ * Durable key → JSON state between runs. Keys are slash-separated paths such as `databricks/<host>/billing`; each
+ * independent target and purpose has its own key, so independent writers never share one. Values must survive
+ * JSON (no NaN, no BigInt).
+ *
+ * Writes are optimistic: a store remembers the version of every key it read, and `put` succeeds only if the key is
+ * still at that version (or still absent). A writer that lost a race re-reads and writes again (`put`) or re-runs
+ * its merge on the fresher value (`update`), and the store logs it. Nothing is overwritten silently.
  */
 export interface StateStore {
+  /** The value, or undefined when absent. Unreadable or corrupt state is logged once and reads as absent. */
   get(key: string): Promise<unknown | undefined>;
+  /** Writes the value; on a lost race (someone wrote since this store read the key) re-reads, logs, and writes again. */
   put(key: string, value: unknown): Promise<void>;
+  /**
+   * Read-modify-write: `fn` gets the freshest value and returns what to store plus a result for the caller. On a
+   * lost race `fn` runs again on the newer value, so concurrent increments are never lost.
+   */
+  update<T>(key: string, fn: (current: unknown | undefined) => Updated<T>): Promise<T>;
+  /** Removes the key (no error when absent). */
   delete(key: string): Promise<void>;
+  /** Keys that start with `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** An exclusive, expiring lease on `key` (kept alive until released), or undefined when another holder has it. */
+  lease(key: string, ttlMs: number): Promise<StateLease | undefined>;
 }
 
-/** In-process store, for tests and --dry-run. */
-export class MemoryStateStore implements StateStore {
-  private readonly data = new Map<string, string>();
+export interface Updated<T> {
+  value: unknown;
+  result: T;
+}
+
+export interface StateLease {
+  release(): Promise<void>;
+}
+
+/** A version token: an ETag, a file's inode and mtime, a counter. */
+export type Version = string;
+
+/** The raw operations a backend provides; `VersionedStateStore` builds the StateStore semantics on them. */
+export interface StateBackend {
+  /** Human name for messages: `STATE_STORE=file:/x` or the container URL. */
+  readonly description: string;
+  read(key: string): Promise<{ text: string; version: Version } | undefined>;
+  /** Writes only if the key is at `expected` (null: only if absent). Returns the new version, or 'conflict'. */
+  write(key: string, text: string, expected: Version | null): Promise<Version | 'conflict'>;
+  /** Deletes (only at `expected` when given). Absent keys are fine. */
+  remove(key: string, expected?: Version): Promise<void>;
+  keys(prefix: string): Promise<string[]>;
+  lease(key: string, ttlMs: number): Promise<StateLease | undefined>;
+}
+
+/** Anything with the Logger's warn; kept structural so the store needs no logger module. */
+export interface StateLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export class VersionedStateStore implements StateStore {
+  private readonly versions = new Map<string, Version | null>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly backend: StateBackend,
+    private readonly log: StateLog = { warn() {} },
+  ) {}
+
   async get(key: string): Promise<unknown | undefined> {
-    const raw = this.data.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+    return (await this.readTracked(key)).value;
   }
+
   async put(key: string, value: unknown): Promise<void> {
-    this.data.set(key, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    for (let attempt = 1; ; attempt++) {
+      if (!this.versions.has(key)) await this.readTracked(key);
+      const result = await this.backend.write(key, text, this.versions.get(key) ?? null);
+      if (result !== 'conflict') {
+        this.versions.set(key, result);
+        return;
+      }
+      this.log.warn('state written concurrently by another run; re-reading and writing again', { key, attempt });
+      this.versions.delete(key);
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`${this.backend.description}: key ${key} kept changing under ${MAX_ATTEMPTS} writes`);
+    }
   }
+
+  async update<T>(key: string, fn: (current: unknown | undefined) => Updated<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readTracked(key);
+      const { value, result } = fn(current.value);
+      const written = await this.backend.write(key, JSON.stringify(value), current.version);
+      if (written !== 'conflict') {
+        this.versions.set(key, written);
+        return result;
+      }
+      this.log.warn('state updated concurrently by another run; merging again on the newer value', { key, attempt });
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`${this.backend.description}: key ${key} kept changing under ${MAX_ATTEMPTS} updates`);
+    }
+  }
+
   async delete(key: string): Promise<void> {
-    this.data.delete(key);
+    await this.backend.remove(key);
+    this.versions.set(key, null);
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return this.backend.keys(prefix);
+  }
+
+  lease(key: string, ttlMs: number): Promise<StateLease | undefined> {
+    return this.backend.lease(key, ttlMs);
+  }
+
+  private async readTracked(key: string): Promise<{ value: unknown | undefined; version: Version | null }> {
+    const raw = await this.backend.read(key);
+    if (raw === undefined) {
+      this.versions.set(key, null);
+      return { value: undefined, version: null };
+    }
+    this.versions.set(key, raw.version);
+    try {
+      return { value: JSON.parse(raw.text) as unknown, version: raw.version };
+    } catch {
+      // Corrupt or foreign: reset this key only (the next write replaces it), never fail the cycle.
+      if (!this.reported.has(key)) {
+        this.reported.add(key);
+        this.log.warn('state unreadable; starting this key afresh', { key, store: this.backend.description });
+      }
+      return { value: undefined, version: raw.version };
+    }
+  }
+}
+
+/** In-process backend: tests, and the store of a run whose STATE_STORE cannot be reached. */
+export class MemoryBackend implements StateBackend {
+  readonly description = 'memory';
+  private readonly data = new Map<string, { text: string; version: Version }>();
+  private readonly held = new Set<string>();
+  private counter = 0;
+
+  async read(key: string) {
+    return this.data.get(key);
+  }
+  async write(key: string, text: string, expected: Version | null): Promise<Version | 'conflict'> {
+    const now = this.data.get(key);
+    if ((now?.version ?? null) !== expected) return 'conflict';
+    const version = String(++this.counter);
+    this.data.set(key, { text, version });
+    return version;
+  }
+  async remove(key: string, expected?: Version): Promise<void> {
+    if (expected === undefined || this.data.get(key)?.version === expected) this.data.delete(key);
+  }
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.data.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  async lease(key: string): Promise<StateLease | undefined> {
+    if (this.held.has(key)) return undefined;
+    this.held.add(key);
+    return { release: async () => void this.held.delete(key) };
+  }
+}
+
+/** In-process store, for tests and benchmarks. */
+export class MemoryStateStore extends VersionedStateStore {
+  constructor() {
+    super(new MemoryBackend());
   }
 }
 
@@ -37,7 +183,24 @@ export class OverlayStateStore implements StateStore {
   async put(key: string, value: unknown): Promise<void> {
     this.written.set(key, JSON.stringify(value));
   }
+  async update<T>(key: string, fn: (current: unknown | undefined) => Updated<T>): Promise<T> {
+    const { value, result } = fn(await this.get(key));
+    await this.put(key, value);
+    return result;
+  }
   async delete(key: string): Promise<void> {
     this.written.set(key, undefined);
+  }
+  async list(prefix: string): Promise<string[]> {
+    const keys = new Set(await this.base.list(prefix));
+    for (const [k, v] of this.written) {
+      if (!k.startsWith(prefix)) continue;
+      if (v === undefined) keys.delete(k);
+      else keys.add(k);
+    }
+    return [...keys].sort();
+  }
+  async lease(): Promise<StateLease> {
+    return { release: async () => {} };
   }
 }

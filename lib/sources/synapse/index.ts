@@ -29,35 +29,101 @@ export interface SynapseSourceOptions {
   fetch?: typeof fetch;
 }
 
+/** What discovery of one workspace found: its workspace-level result and, when it succeeded, the scrape targets. */
+export interface WorkspaceDiscovery {
+  result: TargetResult;
+  /** Running applications to read executors from, or undefined when discovery failed. */
+  targets?: SparkJob[];
+}
+
+/** A slice of a workspace's running applications, collected apart from discovery (queue fan-out). */
+export interface ApplicationSlice {
+  workspace: SynapseWorkspace;
+  /** Names the slice's own series set (`slice-<n>`). */
+  part: string;
+  applications: SparkJob[];
+}
+
+/**
+ * One process's Synapse machinery: the token cache and, per workspace, what each running application's text or
+ * JSON lacks. Shared by the in-process source, the fan-out planner and the fan-out worker.
+ */
+export interface SynapseCollector {
+  discover(ws: SynapseWorkspace, ctx: CollectContext): Promise<WorkspaceDiscovery>;
+  collectApplications(ws: SynapseWorkspace, jobs: readonly SparkJob[], ctx: CollectContext, keepMemos?: 'replace' | 'merge'): Promise<AppsCollected>;
+}
+
+export interface AppsCollected {
+  series: Series[];
+  metadata: MetricMetadata[];
+  applications: number;
+  down: number;
+}
+
+export function createSynapseCollector(options: SynapseSourceOptions = {}): SynapseCollector {
+  let tokens: AccessTokenSource | undefined;
+  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo). Memory only. */
+  const memory = new Map<string, Map<string, AppMemo>>();
+  const httpFor = (ctx: CollectContext, config: SynapseConfig): { http: GetOptions; budget: AbortSignal } => {
+    tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
+    const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
+    return { http: { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.fetch ? { fetch: options.fetch } : {}) }, budget };
+  };
+  return {
+    async discover(ws, ctx) {
+      const config = ctx.config.synapse!;
+      const { http, budget } = httpFor(ctx, config);
+      return discoverWorkspace(ws, config, http, ctx, new Limiter(config.concurrency, budget));
+    },
+    async collectApplications(ws, jobs, ctx, keepMemos = 'replace') {
+      const config = ctx.config.synapse!;
+      const { http, budget } = httpFor(ctx, config);
+      // Memos of applications no longer running are dropped with the previous map (a slice only adds to it).
+      const previous = memory.get(ws.endpoint);
+      const memos = keepMemos === 'merge' && previous ? previous : new Map<string, AppMemo>();
+      for (const t of jobs) memos.set(t.appId!, previous?.get(t.appId!) ?? { addTimes: new Map() });
+      memory.set(ws.endpoint, memos);
+      return collectApplications(ws, jobs, config, http, new Limiter(config.concurrency, budget), ctx, memos);
+    },
+  };
+}
+
 /**
  * Synapse Spark: per workspace, discover running applications through the monitoring API, then read each one's
  * executor metrics through the Livy proxy (text, plus JSON for what the text lacks or when it is empty).
  * A broken workspace or application marks only itself down.
  */
 export function createSynapseSource(options: SynapseSourceOptions = {}): Source {
-  let tokens: AccessTokenSource | undefined;
-  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo). Memory only. */
-  const memory = new Map<string, Map<string, AppMemo>>();
+  const collector = createSynapseCollector(options);
   return {
     name: 'synapse',
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
       const config = ctx.config.synapse;
       if (!config) return [];
-      tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
-      const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
-      const http: GetOptions = { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.fetch ? { fetch: options.fetch } : {}) };
-      return Promise.all(config.workspaces.map((ws) => collectWorkspace(ws, config, http, ctx, budget, memory)));
+      return Promise.all(
+        config.workspaces.map(async (ws) => {
+          const found = await collector.discover(ws, ctx);
+          if (found.targets === undefined) return found.result;
+          const apps = await collector.collectApplications(ws, found.targets, ctx);
+          for (const s of apps.series) found.result.series.push(s); // thousands per application: no spread into call arguments
+          for (const m of apps.metadata) found.result.metadata!.push(m);
+          return found.result;
+        }),
+      );
     },
   };
 }
 
-async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, memory: Map<string, Map<string, AppMemo>>): Promise<TargetResult> {
+/** The labels every series of a workspace carries, as the connector sets them. */
+export function workspaceLabels(ws: SynapseWorkspace): Record<string, string> {
+  return { job: `synapse-workspace-${ws.name}`, instance: new URL(ws.endpoint).host, workspace_name: ws.name };
+}
+
+async function discoverWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, limiter: Limiter): Promise<WorkspaceDiscovery> {
   const { nowMs, log } = ctx;
-  const host = new URL(ws.endpoint).host;
-  const base = { job: `synapse-workspace-${ws.name}`, instance: host, workspace_name: ws.name };
+  const base = workspaceLabels(ws);
   const stateKey = `synapse/${ws.name}/discovery`;
   const state = readState(await ctx.state.get(stateKey));
-  const limiter = new Limiter(config.concurrency, budget);
   const series: Series[] = [];
   const metadata: MetricMetadata[] = [...connectorMetadata];
   const put = (name: string, value: number, extra: Record<string, string> = {}) =>
@@ -68,20 +134,20 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   try {
     running = (await limiter.run(() => listSparkJobs(ws, RUNNING_FILTER, config, http))).jobs;
   } catch (err) {
-    state.discoveries += 1;
-    state.discoveryFailures += 1;
-    state.pools = [];
-    await ctx.state.put(stateKey, state);
+    const counts = await ctx.state.update(stateKey, (stored) => {
+      const s = readState(stored);
+      s.discoveries += 1;
+      s.discoveryFailures += 1;
+      s.pools = [];
+      return { value: s, result: s };
+    });
     const error = describe(err, ws);
     log.error('synapse discovery failed', { workspace: ws.name, error });
-    put('synapse_connector_application_discovery_count', state.discoveries);
-    put('synapse_connector_application_discovery_failed_count', state.discoveryFailures);
-    return { source: 'synapse', target: ws.name, up: false, series, metadata, error };
+    put('synapse_connector_application_discovery_count', counts.discoveries);
+    put('synapse_connector_application_discovery_failed_count', counts.discoveryFailures);
+    return { result: { source: 'synapse', target: ws.name, up: false, series, metadata, error } };
   }
-  state.discoveries += 1;
   put('synapse_connector_application_discovery_duration', (Date.now() - started) / 1000);
-  put('synapse_connector_application_discovery_count', state.discoveries);
-  put('synapse_connector_application_discovery_failed_count', state.discoveryFailures);
 
   // Applications that ended since the previous cycle: short jobs a scrape-based connector never sees.
   // The list gives end times to the second; the reported set keeps each application to one report.
@@ -106,11 +172,39 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   for (const t of targets) perPool.set(t.pool, (perPool.get(t.pool) ?? 0) + 1);
   for (const [pool, n] of perPool) put('synapse_connector_application_discovery_target', n, { spark_pool_name: pool });
 
-  // Memos of applications no longer running are dropped with the previous map.
-  const previous = memory.get(ws.name);
-  const memos = new Map<string, AppMemo>();
-  for (const t of targets) memos.set(t.appId!, previous?.get(t.appId!) ?? { addTimes: new Map() });
-  memory.set(ws.name, memos);
+  state.pools = [...new Set(targets.map((t) => t.pool))];
+  state.lastCycleMs = nowMs;
+  for (const [k, endMs] of Object.entries(state.reported)) if (endMs < nowMs - 86_400_000) delete state.reported[k];
+  // One read-modify-write: counters advance on the freshest value, so a concurrent planner never loses a count.
+  const counts = await ctx.state.update(stateKey, (stored) => {
+    const now = readState(stored);
+    const next: WorkspaceState = {
+      ...state,
+      discoveries: now.discoveries + 1,
+      discoveryFailures: now.discoveryFailures,
+      lastCycleMs: Math.max(now.lastCycleMs ?? 0, nowMs),
+      reported: { ...now.reported, ...state.reported },
+    };
+    return { value: next, result: next };
+  });
+  put('synapse_connector_application_discovery_count', counts.discoveries);
+  put('synapse_connector_application_discovery_failed_count', counts.discoveryFailures);
+  return { result: { source: 'synapse', target: ws.name, up: true, series, metadata }, targets };
+}
+
+async function collectApplications(
+  ws: SynapseWorkspace,
+  targets: readonly SparkJob[],
+  config: SynapseConfig,
+  http: GetOptions,
+  limiter: Limiter,
+  ctx: CollectContext,
+  memos: Map<string, AppMemo>,
+): Promise<AppsCollected> {
+  const { nowMs, log } = ctx;
+  const base = workspaceLabels(ws);
+  const series: Series[] = [];
+  const metadata: MetricMetadata[] = [];
   const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))));
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
@@ -126,13 +220,8 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
       log.warn('synapse application down', { workspace: ws.name, application_id: job.appId, error: result.error });
     }
   }
-
-  state.pools = [...new Set(targets.map((t) => t.pool))];
-  state.lastCycleMs = nowMs;
-  for (const [k, endMs] of Object.entries(state.reported)) if (endMs < nowMs - 86_400_000) delete state.reported[k];
-  await ctx.state.put(stateKey, state);
   if (down) log.info('synapse workspace collected with applications down', { workspace: ws.name, applications: targets.length, down });
-  return { source: 'synapse', target: ws.name, up: true, series, metadata };
+  return { series, metadata, applications: targets.length, down };
 }
 
 function endedKey(j: SparkJob): string {

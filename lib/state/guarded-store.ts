@@ -1,0 +1,71 @@
+import { errorMessage } from '../errors';
+import { MemoryStateStore, type StateLease, type StateStore, type Updated } from './store';
+
+const ROLE_HINT = 'the identity needs the role "Storage Blob Data Contributor" on the storage account or the container';
+
+/**
+ * A store that cannot fail a cycle: the first error (403, DNS, timeout, a full disk) is recorded as one message that
+ * names STATE_STORE and what to fix, and the rest of the cycle runs on memory, so collection and push still happen.
+ * Lost races are handled below this layer; only a store that cannot be used at all ends up here.
+ */
+export class GuardedStateStore implements StateStore {
+  private fallback: MemoryStateStore | undefined;
+  private message: string | undefined;
+
+  constructor(
+    private readonly inner: StateStore,
+    private readonly description: string,
+    private readonly onFailure: (message: string) => void,
+  ) {}
+
+  /** One line describing why state could not be used this cycle, or undefined. */
+  get failure(): string | undefined {
+    return this.message;
+  }
+
+  get(key: string) {
+    return this.guard((s) => s.get(key));
+  }
+  put(key: string, value: unknown) {
+    return this.guard((s) => s.put(key, value));
+  }
+  update<T>(key: string, fn: (current: unknown | undefined) => Updated<T>) {
+    return this.guard((s) => s.update(key, fn));
+  }
+  delete(key: string) {
+    return this.guard((s) => s.delete(key));
+  }
+  list(prefix: string) {
+    return this.guard((s) => s.list(prefix));
+  }
+  lease(key: string, ttlMs: number): Promise<StateLease | undefined> {
+    return this.guard((s) => s.lease(key, ttlMs));
+  }
+
+  private async guard<T>(op: (store: StateStore) => Promise<T>): Promise<T> {
+    if (this.fallback) return op(this.fallback);
+    try {
+      return await op(this.inner);
+    } catch (err) {
+      this.message = describeStateFailure(err, this.description);
+      this.onFailure(this.message);
+      this.fallback = new MemoryStateStore();
+      return op(this.fallback);
+    }
+  }
+}
+
+/** One line for a store that could not be used: the setting, the cause, and what to do. No secret is in it. */
+export function describeStateFailure(err: unknown, description: string): string {
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  let why: string;
+  if (status === 401 || status === 403) why = `HTTP ${status}${code ? ` (${code})` : ''}: ${ROLE_HINT}`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'the storage host name does not resolve (DNS): check the account name in the URL';
+  else if (code === 'ECONNREFUSED') why = 'the connection was refused: check the URL (and that Azurite runs, for a local store)';
+  else if (e?.name === 'AbortError' || code === 'ETIMEDOUT' || /timeout|timed out/i.test(errorMessage(err))) why = 'the storage account did not answer in time';
+  else if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') why = `${code}: the directory cannot be written`;
+  else why = errorMessage(err).split('\n')[0]!.slice(0, 200);
+  return `${description} cannot be used, so this run keeps no state (stale markers, caches, counters and undelivered samples are not saved): ${why}`;
+}
