@@ -55,7 +55,12 @@ export interface StateLog {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 20;
+
+/** Jittered pause before retrying a lost race, so racing writers spread out instead of colliding again. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+}
 
 export class VersionedStateStore implements StateStore {
   private readonly versions = new Map<string, Version | null>();
@@ -82,6 +87,7 @@ export class VersionedStateStore implements StateStore {
       this.log.warn('state written concurrently by another run; re-reading and writing again', { key, attempt });
       this.versions.delete(key);
       if (attempt >= MAX_ATTEMPTS) throw new Error(`${this.backend.description}: key ${key} kept changing under ${MAX_ATTEMPTS} writes`);
+      await backoff(attempt);
     }
   }
 
@@ -96,6 +102,7 @@ export class VersionedStateStore implements StateStore {
       }
       this.log.warn('state updated concurrently by another run; merging again on the newer value', { key, attempt });
       if (attempt >= MAX_ATTEMPTS) throw new Error(`${this.backend.description}: key ${key} kept changing under ${MAX_ATTEMPTS} updates`);
+      await backoff(attempt);
     }
   }
 
