@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { createAzureCredential } from './azure/credential';
 import { loadConfig, type Config } from './config';
-import { runCycle, type CycleReport } from './cycle';
+import { runCycle, type CycleOptions, type CycleReport } from './cycle';
 import type { Env } from './env';
 import type { Logger } from './log';
 import { createRemoteWriter } from './remote-write';
@@ -27,6 +27,9 @@ export interface CollectOnceOptions {
   sources?: (config: Readonly<Config>, credential: TokenCredential) => Source[];
   /** Hold a lease on the state store for this runner; when another run holds it, skip the cycle. */
   exclusive?: boolean;
+  /** The cycle's timestamp when it is not the clock's (a fan-out slice uses its planner's). */
+  timestampMs?: number;
+  extraHealth?: CycleOptions['extraHealth'];
 }
 
 /** How long a run's lease lasts without renewal: a crashed run blocks the next for at most this long. */
@@ -56,7 +59,18 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
         : // Four lanes (each series always on the same one, so its samples stay in order): a receiver ~100 ms away
           // otherwise bounds a large push at one request at a time.
           createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4 });
-    return await runCycle({ config, sources, state, log: options.log, writer, now: options.now, runner, stateFailure: () => guarded.failure });
+    return await runCycle({
+      config,
+      sources,
+      state,
+      log: options.log,
+      writer,
+      now: options.now,
+      runner,
+      stateFailure: () => guarded.failure,
+      ...(options.timestampMs !== undefined ? { timestampMs: options.timestampMs } : {}),
+      ...(options.extraHealth ? { extraHealth: options.extraHealth } : {}),
+    });
   } finally {
     await lease?.release();
   }

@@ -18,6 +18,8 @@ export interface Config {
   instanceName: string;
   /** Collection budget of one cycle: after it no new request starts and what was collected is pushed. */
   cycleBudgetMs: number;
+  /** `queue`: the Synapse timer only plans, queue messages carry the work to the `collect` function. */
+  fanout?: 'queue';
   /** The raw environment, for @azure/identity (which reads its own variables). Never logged. */
   env: Env;
 }
@@ -42,6 +44,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     synapse: loadSynapseConfig(reader),
     instanceName: reader.string('LAKEPULSE_INSTANCE') ?? reader.string('WEBSITE_SITE_NAME') ?? hostname(),
     cycleBudgetMs: reader.positiveInt('LAKEPULSE_CYCLE_BUDGET_MS', 240_000),
+    fanout: reader.oneOf('FANOUT', ['queue'] as const),
     env,
   };
   return Object.freeze(config);

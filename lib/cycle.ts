@@ -41,6 +41,10 @@ export interface CycleOptions {
   writer?: SeriesWriter;
   /** Injectable clock (tests). */
   now?: () => number;
+  /** The cycle's timestamp, when it is not the clock's (a fan-out slice carries its planner's). */
+  timestampMs?: number;
+  /** Series added to the health push (the planner's fan-out counters). */
+  extraHealth?: (nowMs: number, state: StateStore, instance: string) => Promise<Series[]>;
 }
 
 export interface TargetSummary {
@@ -79,7 +83,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const runner = options.runner ?? 'all';
   const now = options.now ?? Date.now;
   const startMs = now();
-  const nowMs = Math.floor(startMs);
+  const nowMs = options.timestampMs ?? Math.floor(startMs);
 
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(new Error(`cycle budget of ${config.cycleBudgetMs} ms exhausted`)), config.cycleBudgetMs);
@@ -122,8 +126,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   }
 
   const durationSeconds = (now() - startMs) / 1000;
+  const extra = options.extraHealth ? await options.extraHealth(nowMs, state, config.instanceName) : [];
   const health = withExternalLabels(
-    await healthSeries(
+    [
+      ...(await healthSeries(
       {
         durationSeconds,
         samplesSent: sent.samplesSent,
@@ -137,7 +143,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
       { instance: config.instanceName, runner },
       nowMs,
       state,
-    ),
+      )),
+      ...extra,
+    ],
     config.externalLabels,
   );
   let healthOutcome = emptyOutcome();

@@ -1,19 +1,48 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collectOnce } from './collector';
 import type { CycleReport } from './cycle';
 import type { Env } from './env';
+import { collectSlice } from './fanout/worker';
+import type { CollectMessage } from './fanout/message';
+import { planSynapse } from './fanout/planner';
+import type { ScheduleStatus } from './fanout/schedule';
 import type { Logger } from './log';
 import type { SourceName } from './sources/source';
+import { functionsStateStore } from './state/open';
+
+/** What lib/ needs of an Azure Functions timer (structural: lib/ never imports @azure/functions). */
+export interface TimerInfo {
+  isPastDue: boolean;
+  scheduleStatus?: ScheduleStatus;
+}
 
 /**
- * What a timer function does: one cycle for one source. A down target or undelivered samples are logged as errors
- * but do not fail the invocation (the next schedule is the retry); a configuration error throws, so it shows as a
- * failed invocation.
+ * What a timer function does: one cycle for one source. With FANOUT=queue the Synapse timer only plans, handing its
+ * messages to `enqueue` (the queue output binding). A down target or undelivered samples are logged as errors but do
+ * not fail the invocation (the next schedule is the retry); a configuration error throws, so it shows as a failed
+ * invocation.
  */
-export async function runTimer(source: SourceName, timer: { isPastDue: boolean }, log: Logger, env: Env): Promise<CycleReport> {
+export async function runTimer(source: SourceName, timer: TimerInfo, log: Logger, env: Env, enqueue?: (messages: CollectMessage[]) => void): Promise<CycleReport> {
   if (timer.isPastDue) log.warn('timer is past due; running now', { source });
-  const report = await collectOnce({ env, source, log, defaultStateStore: `file:${join(tmpdir(), 'lakepulse-state')}` });
+  let report: CycleReport;
+  if (source === 'synapse' && env.FANOUT?.trim().toLowerCase() === 'queue') {
+    const planned = await planSynapse({ env, log, scheduleStatus: timer.scheduleStatus, defaultStateStore: functionsStateStore });
+    if (!enqueue) throw new Error('FANOUT=queue needs the queue output binding of the synapse function');
+    enqueue(planned.messages);
+    report = planned.report;
+  } else {
+    report = await collectOnce({ env, source, runner: source, log, defaultStateStore: functionsStateStore });
+  }
+  logSummary(source, report, log);
+  return report;
+}
+
+/** The queue-triggered `collect` function: one planned slice (see collectSlice). */
+export async function runCollect(message: unknown, log: Logger, env: Env): Promise<void> {
+  const result = await collectSlice(message, { env, log, defaultStateStore: functionsStateStore });
+  if (result.outcome === 'collected') logSummary('synapse', result.report, log);
+}
+
+function logSummary(source: string, report: CycleReport, log: Logger): void {
   const down = report.targets.filter((t) => t.up === 0);
   const summary = {
     source,
@@ -23,8 +52,8 @@ export async function runTimer(source: SourceName, timer: { isPastDue: boolean }
     failedSamples: report.failedSamples,
     durationMs: Math.round(report.durationMs),
     down: down.map((t) => `${t.target}: ${t.error ?? 'down'}`),
+    ...(report.stateError !== undefined ? { stateError: report.stateError } : {}),
   };
-  if (down.length || report.failedSamples) log.error('cycle finished with problems', summary);
+  if (down.length || report.failedSamples || report.stateError !== undefined) log.error('cycle finished with problems', summary);
   else log.info('cycle finished', summary);
-  return report;
 }

@@ -20,6 +20,8 @@ export interface SynapseConfig {
   maxPages: number;
   /** api-version of the monitoring API and the Livy path. */
   apiVersion: string;
+  /** With FANOUT=queue: running applications per queue message of a big workspace. */
+  appsPerMessage: number;
 }
 
 /** `SYNAPSE_WORKSPACES`: names or endpoint URLs, comma-separated. */
@@ -46,5 +48,6 @@ export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
     cycleBudgetMs: env.positiveInt('SYNAPSE_CYCLE_BUDGET_MS', 120_000),
     maxPages: env.positiveInt('SYNAPSE_MAX_PAGES', 20),
     apiVersion: env.string('SYNAPSE_API_VERSION') ?? '2019-11-01-preview',
+    appsPerMessage: env.positiveInt('SYNAPSE_APPS_PER_MESSAGE', 50),
   };
 }

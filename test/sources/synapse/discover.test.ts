@@ -57,7 +57,7 @@ after(async () => {
 });
 
 const http: GetOptions = { tokens: { getToken: async () => 't0k' }, timeoutMs: 2000 };
-const config = (maxPages: number): SynapseConfig => ({ workspaces: [], concurrency: 4, requestTimeoutMs: 2000, cycleBudgetMs: 10_000, maxPages, apiVersion: '2019-11-01-preview' });
+const config = (maxPages: number): SynapseConfig => ({ workspaces: [], concurrency: 4, requestTimeoutMs: 2000, cycleBudgetMs: 10_000, maxPages, apiVersion: '2019-11-01-preview', appsPerMessage: 50 });
 
 test('discovery pages with skip until nJobs, keys by (pool, livy id), falls back to compute, reads numeric livy ids', async () => {
   skips.length = 0;
