@@ -89,10 +89,17 @@ async function runCommand(args: readonly string[], io: CliIo, log: Logger): Prom
   const source = values.source ?? 'all';
   if (source !== 'all' && source !== 'databricks' && source !== 'synapse') throw new UsageError(`--source must be databricks, synapse or all (got ${JSON.stringify(source)})`);
   try {
-    const report = await collectOnce({ env: io.env, source: source as SourceSelection, dryRun: values['dry-run'], log });
+    // The lease keeps two overlapping scheduled runs (cron, a job) from running the same cycle twice.
+    const report = await collectOnce({ env: io.env, source: source as SourceSelection, dryRun: values['dry-run'], log, exclusive: true });
+    if (report.skipped !== undefined) {
+      log.info('another run is still going; this one does nothing', { reason: report.skipped });
+      if (values.json) io.stdout(JSON.stringify({ ...jsonSummary(report), skipped: report.skipped }) + '\n');
+      return 0;
+    }
     if (values['dry-run']) io.stdout(toExposition(report.collected, report.metadata));
     if (values.json) io.stdout(JSON.stringify(jsonSummary(report)) + '\n');
     else if (!values['dry-run']) io.stderr(textSummary(report));
+    if (report.stateError !== undefined) io.stderr(`lakepulse: ${report.stateError}\n`);
     return exitStatus(report);
   } finally {
     await closeSources();
