@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
 import { collectOnce } from './collector';
-import { runDemo } from './demo';
-import { runEmulate } from './emulate';
 import type { CycleReport } from './cycle';
 import { ConfigError, errorMessage } from './errors';
 import { toExposition } from './exposition';
@@ -36,9 +34,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'run':
         return await runCommand(rest, io, log);
       case 'emulate':
-        return await runEmulate(rest, io);
+        return await emulators().runEmulate(rest, io);
       case 'demo':
-        return await runDemo(io, log);
+        return await emulators().runDemo(io, log);
       case '--version':
       case 'version':
         io.stdout(`${VERSION}\n`);
@@ -64,6 +62,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     io.stderr(`lakepulse: ${errorMessage(err)}\n`);
     return 1;
+  }
+}
+
+/**
+ * The emulators (and DuckDB under them) load only for `emulate` and `demo`: `run --once` starts without them, and a
+ * production install (`npm ci --omit=dev`) has none of their packages.
+ */
+function emulators(): typeof import('./emulate') & typeof import('./demo') {
+  try {
+    return { ...(require('./emulate') as typeof import('./emulate')), ...(require('./demo') as typeof import('./demo')) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      throw new Error(`the local emulators need the development dependencies (npm ci without --omit=dev): ${errorMessage(err).split('\n')[0]}`);
+    }
+    throw err;
   }
 }
 

@@ -1,9 +1,7 @@
 import { collectOnce } from './collector';
 import type { CycleReport } from './cycle';
 import type { Env } from './env';
-import { collectSlice } from './fanout/worker';
 import type { CollectMessage } from './fanout/message';
-import { planSynapse } from './fanout/planner';
 import type { ScheduleStatus } from './fanout/schedule';
 import type { Logger } from './log';
 import type { SourceName } from './sources/source';
@@ -25,6 +23,7 @@ export async function runTimer(source: SourceName, timer: TimerInfo, log: Logger
   if (timer.isPastDue) log.warn('timer is past due; running now', { source });
   let report: CycleReport;
   if (source === 'synapse' && env.FANOUT?.trim().toLowerCase() === 'queue') {
+    const { planSynapse }: typeof import('./fanout/planner') = require('./fanout/planner');
     const planned = await planSynapse({ env, log, scheduleStatus: timer.scheduleStatus, defaultStateStore: functionsStateStore });
     if (!enqueue) throw new Error('FANOUT=queue needs the queue output binding of the synapse function');
     enqueue(planned.messages);
@@ -38,6 +37,7 @@ export async function runTimer(source: SourceName, timer: TimerInfo, log: Logger
 
 /** The queue-triggered `collect` function: one planned slice (see collectSlice). */
 export async function runCollect(message: unknown, log: Logger, env: Env): Promise<void> {
+  const { collectSlice }: typeof import('./fanout/worker') = require('./fanout/worker');
   const result = await collectSlice(message, { env, log, defaultStateStore: functionsStateStore });
   if (result.outcome === 'collected') logSummary('synapse', result.report, log);
 }

@@ -1,9 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
-import { createDatabricksSource } from './databricks';
 import type { Source, SourceName } from './source';
-import { createSynapseSource } from './synapse';
 
 export type SourceSelection = SourceName | 'all';
 
@@ -33,7 +31,7 @@ export function selectSources(config: Readonly<Config>, selection: SourceSelecti
     let cached = cache.get(name);
     if (!cached || cached.fingerprint !== fingerprint) {
       void cached?.source.close?.();
-      const source = name === 'databricks' ? createDatabricksSource({ credential }) : createSynapseSource({ credential });
+      const source = createSource(name, credential);
       cached = { fingerprint, source };
       cache.set(name, cached);
     }
@@ -46,6 +44,19 @@ export function selectSources(config: Readonly<Config>, selection: SourceSelecti
     );
   }
   return out;
+}
+
+/**
+ * Each source's module loads the first time it is used, so a Synapse-only app never loads @databricks/sql and
+ * Thrift (most of a cold start), and a Databricks-only app never loads the Synapse parsers.
+ */
+function createSource(name: SourceName, credential: TokenCredential): Source {
+  if (name === 'databricks') {
+    const databricks: typeof import('./databricks') = require('./databricks');
+    return databricks.createDatabricksSource({ credential });
+  }
+  const synapse: typeof import('./synapse') = require('./synapse');
+  return synapse.createSynapseSource({ credential });
 }
 
 /** Closes every cached source (the CLI calls this before exiting). */
