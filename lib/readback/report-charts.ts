@@ -20,8 +20,11 @@ const AXIS_FORMAT: Record<PanelUnit, { format: string; title: string }> = {
   bytes: { format: '~s', title: 'bytes' },
 };
 
-/** The Vega-Lite spec of one panel: stacked daily bars or one line (with points) per series, all in UTC. */
-export function chartSpec(kind: PanelKind, unit: PanelUnit, points: readonly ChartPoint[]): TopLevelSpec {
+/**
+ * The Vega-Lite spec of one panel: stacked daily bars or one line (with points) per series, all in UTC. A line chart's
+ * time axis spans `timeDomainMs` (the report's range), so recent data sits at the right edge as in Grafana.
+ */
+export function chartSpec(kind: PanelKind, unit: PanelUnit, points: readonly ChartPoint[], timeDomainMs?: [number, number]): TopLevelSpec {
   const y = { field: 'value', type: 'quantitative' as const, axis: { format: AXIS_FORMAT[unit].format, title: AXIS_FORMAT[unit].title || null } };
   const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, columns: 3, labelLimit: 220 } };
   const common = {
@@ -51,7 +54,7 @@ export function chartSpec(kind: PanelKind, unit: PanelUnit, points: readonly Cha
     ...common,
     mark: { type: 'line', point: { size: 24 }, interpolate: 'linear' },
     encoding: {
-      x: { field: 'x', type: 'temporal', scale: { type: 'utc' }, title: null, axis: { format: '%b %d %H:%M', labelAngle: 0, labelOverlap: true } },
+      x: { field: 'x', type: 'temporal', scale: { type: 'utc', ...(timeDomainMs ? { domain: timeDomainMs } : {}) }, title: null, axis: { format: '%b %d %H:%M', labelAngle: 0, labelOverlap: true } },
       y,
       color,
     },

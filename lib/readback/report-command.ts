@@ -113,7 +113,7 @@ async function panelOutcome(client: PrometheusQueryClient, panel: ReportPanel, w
     return { panel, status: 'error', error: errorMessage(err), exprs };
   }
   if (points.length === 0) return { panel, status: 'empty', exprs };
-  const svg = await renderSvg(chartSpec(panel.kind, panel.unit, points));
+  const svg = await renderSvg(chartSpec(panel.kind, panel.unit, points, [w.startSeconds * 1000, w.endSeconds * 1000]));
   return { panel, status: 'chart', svg, series: series.size, points: points.length, exprs };
 }
 
