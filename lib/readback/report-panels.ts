@@ -4,8 +4,10 @@
  * `$__range`, `$__interval` and `$__rate_interval` itself (see report-command.ts), so an expression can be copied into a
  * dashboard panel as it is.
  *
- * - `daily-bars`: an instant query at the end of the range; the x axis is the `usage_date` label (the billing metrics
- *   carry one series per usage day, re-pushed every cycle), bars stacked by legend. Grafana: instant, table/bar chart.
+ * - `daily-bars`: an instant query at the end of the range; the x axis is the `usage_date` label, bars stacked by
+ *   legend. The billing metrics carry one series per usage day of DATABRICKS_BILLING_WINDOW_DAYS, all re-pushed every
+ *   cycle, so the last day's samples (`last_over_time(...[1d])`, still there when the collector stopped a few hours
+ *   ago) hold every day of the window; days before the report's range are left out. Grafana: instant, bar chart.
  * - `lines`: a range query over the report's range; Grafana: time series.
  */
 export type PanelKind = 'daily-bars' | 'lines';
@@ -40,14 +42,14 @@ export const REPORT_PANELS: readonly ReportPanel[] = [
     section: 'Databricks cost',
     kind: 'daily-bars',
     unit: 'usd',
-    queries: [{ expr: 'sum by (workspace_id, usage_date) (last_over_time(databricks_billing_cost_estimate_usd{job="databricks"}[$__range]))', legendFormat: '{{workspace_id}}' }],
+    queries: [{ expr: 'sum by (workspace_id, usage_date) (last_over_time(databricks_billing_cost_estimate_usd{job="databricks"}[1d]))', legendFormat: '{{workspace_id}}' }],
   },
   {
     title: 'DBUs by SKU per day',
     section: 'Databricks cost',
     kind: 'daily-bars',
     unit: 'dbu',
-    queries: [{ expr: 'sum by (sku_name, usage_date) (last_over_time(databricks_billing_dbus_total{job="databricks"}[$__range]))', legendFormat: '{{sku_name}}' }],
+    queries: [{ expr: 'sum by (sku_name, usage_date) (last_over_time(databricks_billing_dbus_total{job="databricks"}[1d]))', legendFormat: '{{sku_name}}' }],
   },
   {
     title: 'Job runs',

@@ -66,7 +66,7 @@ test('report writes one self-contained HTML file that Chromium draws with every 
 
   // The seed's question: cost per workspace per day. One bar segment per (workspace, day) the API has in the range.
   const firstDay = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-  const cost = (await f.prom.query('sum by (workspace_id, usage_date) (last_over_time(databricks_billing_cost_estimate_usd{job="databricks"}[30d]))')).filter(
+  const cost = (await f.prom.query('sum by (workspace_id, usage_date) (last_over_time(databricks_billing_cost_estimate_usd{job="databricks"}[1d]))')).filter(
     (s) => s.metric.usage_date! >= firstDay,
   );
   assert.ok(cost.length >= 30, `a month of daily costs (${cost.length})`);
