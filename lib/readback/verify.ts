@@ -89,8 +89,8 @@ export async function verifyFreshness(client: PrometheusQueryClient, plan: Verif
   const [ages, ups, dropped, failed] = await Promise.all([
     Promise.all(targets.map(newest)),
     client.query(`min by (source, target) (last_over_time(lakepulse_target_up{${collectorMatchers}}[${within}]))`, nowSeconds),
-    client.query(`sum by (reason) (increase(lakepulse_samples_dropped_total{${collectorMatchers}}[${within}])) > 0`, nowSeconds),
-    client.query(`sum(increase(lakepulse_samples_failed_total{${collectorMatchers}}[${within}])) > 0`, nowSeconds),
+    client.query(`sum by (reason) (${counterGrowth(`lakepulse_samples_dropped_total{${collectorMatchers}}`, within, history)}) > 0`, nowSeconds),
+    client.query(`sum(${counterGrowth(`lakepulse_samples_failed_total{${collectorMatchers}}`, within, history)}) > 0`, nowSeconds),
   ]);
   const upOf = new Map<string, number>();
   if (ups.data.resultType === 'vector') for (const r of ups.data.result) upOf.set(`${r.metric.source}\u0000${r.metric.target}`, Number(r.value[1]));
@@ -122,6 +122,16 @@ export async function verifyFreshness(client: PrometheusQueryClient, plan: Verif
     );
   }
   return { checks, warnings, withinSeconds, historySeconds };
+}
+
+/**
+ * How much a counter grew in the last `within`, counting a series that first appeared inside the window from 0 (which
+ * `increase()` cannot: it needs two samples, and a run's first drop is often the counter's first sample). The
+ * counters live in the state store, so they never reset while it is kept; a lost store would go negative: clamped.
+ */
+function counterGrowth(series: string, within: string, history: string): string {
+  const latest = `last_over_time(${series}[${within}])`;
+  return `clamp_min(${latest} - (last_over_time(${series}[${history}] offset ${within}) or ${latest} * 0), 0)`;
 }
 
 function neverWhy(target: VerifyTarget, historySeconds: number): string {

@@ -96,3 +96,16 @@ test('verify takes the run configuration: a bad setting exits 2 naming it', asyn
   assert.equal(within.code, 2);
   assert.match(within.stderr, /--within must be a duration/);
 });
+
+test('samples dropped since the window began are a WARN line by reason, not a freshness failure', async () => {
+  // A cycle whose clock is 16 minutes behind: the sender drops everything as too_old (Azure refuses samples that old).
+  const late = await f.cycle({ agoMs: 16 * 60_000 });
+  assert.ok(late.failedSamples > 0, 'the late cycle could deliver nothing');
+  assert.equal((await f.cycle()).failedSamples, 0);
+  const dropped = await f.prom.query('lakepulse_samples_dropped_total{reason="too_old"}');
+  assert.equal(dropped.length, 1, 'the next cycle pushed the drop counter');
+  const r = await verify([]);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, new RegExp(`WARN {3}samples dropped before sending in the last 15m \\(lakepulse_samples_dropped_total by reason\\): ${dropped[0]!.value[1]} \\(too_old\\)`));
+  assert.ok(!/WARN .*not accepted by the receiver/.test(r.stdout), 'nothing was refused by the receiver');
+});
