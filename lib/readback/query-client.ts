@@ -50,10 +50,19 @@ export function createQueryClient(config: QueryEndpointConfig, options: QueryCli
     if (auth !== undefined) headers.Authorization = auth;
     let res: Response;
     try {
-      res = await doFetch(url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), signal, redirect: 'error' });
+      res = await doFetch(url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), signal, redirect: 'manual' });
     } catch (err) {
       const why = signal.aborted ? `no answer within ${config.timeoutMs} ms (PROMETHEUS_QUERY_TIMEOUT_MS)` : networkReason(err);
       throw new QueryError(`cannot reach PROMETHEUS_QUERY_URL ${endpoint}: ${why}`);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      // Not followed: the Authorization header is not for another URL. Grafana sends people to its login page this way.
+      await res.body?.cancel();
+      const location = res.headers.get('location');
+      throw new QueryError(
+        `PROMETHEUS_QUERY_URL ${endpoint} answered HTTP ${res.status}, a redirect${location ? ` to ${redactUrl(new URL(location, url))}` : ''}: is it the API base (a Grafana data-source proxy URL, not a dashboard), and are PROMETHEUS_QUERY_AUTH and its credentials right?`,
+        { statusCode: res.status },
+      );
     }
     const text = await readBody(res, endpoint);
     if (res.status === 401 || res.status === 403) throw accessError(res.status, config.auth, endpoint, apiErrorText(text));

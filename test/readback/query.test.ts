@@ -184,6 +184,19 @@ test('a 403 exits 1 with a message naming PROMETHEUS_QUERY_URL, PROMETHEUS_QUERY
   }
 });
 
+test('a redirect (Grafana sending to its login page) is not followed and says which settings to check', async () => {
+  const endpoint = await startQueryEndpoint((_req, res) => void res.writeHead(302, { Location: '/login?redirect=%2Fapi' }).end());
+  try {
+    const r = await lakepulse(['query', 'up'], { PROMETHEUS_QUERY_URL: `${endpoint.url}/api/datasources/proxy/uid/p1`, PROMETHEUS_QUERY_AUTH: 'bearer', PROMETHEUS_QUERY_BEARER_TOKEN: 'glsa_secret' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /answered HTTP 302, a redirect to http:\/\/127\.0\.0\.1:\d+\/login: .*PROMETHEUS_QUERY_AUTH/);
+    assert.ok(!r.stderr.includes('glsa_secret'));
+    assert.equal(endpoint.seen.length, 1, 'not followed');
+  } finally {
+    await endpoint.close();
+  }
+});
+
 test('an answer that is not the Prometheus API (an HTML login page) is a query error, not a crash', async () => {
   const endpoint = await startQueryEndpoint((_req, res) => void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Sign in</body></html>'));
   try {
