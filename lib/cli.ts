@@ -3,6 +3,7 @@ import { collectOnce } from './collector';
 import type { CycleReport } from './cycle';
 import { ConfigError, errorMessage } from './errors';
 import { toExposition } from './exposition';
+import { READBACK_USAGE, runReadback } from './readback';
 import { stderrLogger, type Logger } from './log';
 import type { SourceSelection } from './sources/registry';
 import { closeSources } from './sources/registry';
@@ -20,7 +21,7 @@ const USAGE = `Usage:
   lakepulse emulate [--databricks-data DIR] [--synapse-data FILE] [--port-base N]
       Start the local Databricks, Synapse, managed-identity and remote-write emulators; print their settings as one
       JSON line {"env":{...}}; run until SIGTERM.
-  lakepulse demo
+${READBACK_USAGE}  lakepulse demo
       What \`npm start\` runs: the emulators, one full cycle against them, and what the local receiver got.
   lakepulse --version
 `;
@@ -37,6 +38,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await emulators().runEmulate(rest, io);
       case 'demo':
         return await emulators().runDemo(io, log);
+      case 'query':
+      case 'verify':
+      case 'report':
+        return await runReadback(command, rest, io);
       case '--version':
       case 'version':
         io.stdout(`${VERSION}\n`);
