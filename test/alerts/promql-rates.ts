@@ -13,7 +13,7 @@ export function ratedNonCounters(expr: string): string[] {
       if (expr[i] === '(') depth += 1;
       else if (expr[i] === ')') depth -= 1;
     }
-    const argument = expr.slice(start, i - 1).replace(/\{[^}]*\}/g, '');
+    const argument = expr.slice(start, i - 1).replace(/\{[^}]*\}/g, '').replace(/\[[^\]]*\]/g, '');
     for (const name of argument.match(/\b[a-zA-Z_:][a-zA-Z0-9_:]*\b/g) ?? []) {
       if (/^(lakepulse|spark)_[a-zA-Z0-9_]*_total$/.test(name)) continue;
       if (/^\d|^(by|without|on|ignoring|offset)$/.test(name)) continue;
