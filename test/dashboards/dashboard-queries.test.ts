@@ -142,6 +142,20 @@ for (const { file, json } of dashboards) {
   });
 }
 
+test('Databricks panels still return data 8 minutes after the last cycle, so a 5-minute timer leaves no gaps', async () => {
+  const later = evalAt + 8 * 60;
+  let checked = 0;
+  for (const p of dashboards[0]!.json.panels.filter((x) => x.type !== 'row')) {
+    for (const t of (p.targets ?? []).filter((x) => x.expr.includes('databricks_'))) {
+      assert.ok((await prom.query(substitute(t.expr), later)).length > 0, `"${p.title}" is empty 8 minutes after the last cycle`);
+      checked += 1;
+    }
+  }
+  assert.ok(checked >= 15, `${checked} Databricks queries`);
+  // Without last_over_time the same series would be gone after the 5-minute lookback.
+  assert.deepEqual(await prom.query('databricks_job_runs_total', later), []);
+});
+
 test("the Synapse connector's dashboard queries keep returning data", async () => {
   for (const q of CONNECTOR_QUERIES) assert.ok((await prom.query(q, evalAt)).length > 0, q);
 });
