@@ -47,39 +47,57 @@ function ignored(rules: Rule[], path: string): boolean {
   return out;
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'lakepulse-package-'));
-try {
-  for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(scratch, f));
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: scratch, stdio: 'ignore' });
-  cpSync(join(root, 'dist'), join(scratch, 'dist'), { recursive: true });
-  for (const f of ['host.json', '.funcignore']) cpSync(join(root, f), join(scratch, f));
-  const rules = readRules(readFileSync(join(root, '.funcignore'), 'utf8'));
+/** Bytes and files under `dir`, with the largest top-level packages. */
+function measure(dir: string, keep: (rel: string) => boolean = () => true): { bytes: number; files: number; largest: string } {
   let bytes = 0;
   let files = 0;
-  const heavy = new Map<string, number>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const rel = relative(scratch, full).split(sep).join('/');
-      if (rel === 'pkg') continue;
+  const byTop = new Map<string, number>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      const rel = relative(dir, full).split(sep).join('/');
       if (statSync(full).isDirectory()) walk(full);
-      else if (!ignored(rules, rel)) {
-        mkdirSync(join(scratch, 'pkg', rel, '..'), { recursive: true });
-        cpSync(full, join(scratch, 'pkg', rel));
+      else if (keep(rel)) {
         const size = statSync(full).size;
         bytes += size;
         files++;
-        const top = rel.startsWith('node_modules/') ? rel.split('/').slice(0, rel.split('/')[1]!.startsWith('@') ? 3 : 2).join('/') : rel.split('/')[0]!;
-        heavy.set(top, (heavy.get(top) ?? 0) + size);
+        const parts = rel.split('/');
+        const top = parts[0] === 'node_modules' ? parts.slice(0, parts[1]!.startsWith('@') ? 3 : 2).join('/') : parts[0]!;
+        byTop.set(top, (byTop.get(top) ?? 0) + size);
       }
     }
   };
-  walk(scratch);
-  // The package must still load: every function entry and both sources, from the pruned copy alone.
+  walk(dir);
+  const largest = [...byTop].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${(v / 1e6).toFixed(1)} MB`).join(', ');
+  return { bytes, files, largest };
+}
+
+const run = (cwd: string, command: string, args: string[]) => execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+
+// What azd uploads for the remote build: the tracked files .funcignore lets through.
+const rules = readRules(readFileSync(join(root, '.funcignore'), 'utf8'));
+const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f !== '' && !ignored(rules, f));
+const scratch = mkdtempSync(join(tmpdir(), 'lakepulse-package-'));
+try {
+  for (const f of tracked) {
+    mkdirSync(join(scratch, f, '..'), { recursive: true });
+    cpSync(join(root, f), join(scratch, f));
+  }
+  const upload = measure(scratch);
+  // What runs: the remote build (install, then `build:azure`: build, prune dev dependencies, drop what never loads).
+  run(scratch, 'npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']);
+  run(scratch, 'npm', ['run', 'build:azure', '--silent']);
+  const runtime = measure(scratch);
+  // The package must still load: every function entry and both sources, with production dependencies only.
   const load = ['dist/functions/databricks.js', 'dist/functions/synapse.js', 'dist/functions/collect.js', 'dist/lib/sources/databricks/index.js', 'dist/lib/sources/synapse/index.js', 'dist/lib/state/blob-store.js', 'dist/lib/fanout/worker.js'];
-  execFileSync(process.execPath, ['-e', `for (const m of ${JSON.stringify(load)}) require('./' + m)`], { cwd: join(scratch, 'pkg'), stdio: ['ignore', 'ignore', 'pipe'] });
-  const top = [...heavy].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${(v / 1e6).toFixed(1)} MB`).join(', ');
-  report('deployment_package_mb', bytes / 1e6, 'MB', `${files} files, unzipped; largest: ${top}; no @duckdb or emulator in it: ${![...heavy.keys()].some((k) => /duckdb|emulators/.test(k))}`);
+  run(scratch, process.execPath, ['-e', `for (const m of ${JSON.stringify(load)}) require('./' + m)`]);
+  const noEmulatorPackages = !/duckdb|azurite|playwright/.test(execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: scratch, encoding: 'utf8' }));
+  report(
+    'deployment_package_mb',
+    runtime.bytes / 1e6,
+    'MB',
+    `after the remote build (npm run build:azure): ${runtime.files} files, unzipped; largest: ${runtime.largest}; upload (what .funcignore lets through) ${(upload.bytes / 1e6).toFixed(2)} MB in ${upload.files} files; no DuckDB, Azurite or Playwright in production dependencies: ${noEmulatorPackages}`,
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
