@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { collectOnce } from '../collector';
 import type { CycleReport } from '../cycle';
 import type { Env } from '../env';
@@ -16,6 +17,7 @@ export interface PlanOptions {
   log: Logger;
   scheduleStatus?: ScheduleStatus;
   defaultStateStore?: string | ((env: Env) => string);
+  credential?: TokenCredential;
   now?: () => number;
 }
 
@@ -33,6 +35,7 @@ export async function planSynapse(options: PlanOptions): Promise<{ report: Cycle
     runner: 'synapse',
     ...(options.defaultStateStore !== undefined ? { defaultStateStore: options.defaultStateStore } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.credential ? { credential: options.credential } : {}),
     sources: (config, credential) => {
       const collector = sharedSynapseCollector(credential);
       const intervalMs = scheduleIntervalMs(options.scheduleStatus, options.env.SYNAPSE_SCHEDULE);
