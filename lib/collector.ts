@@ -24,7 +24,7 @@ export interface CollectOnceOptions {
 /** One full cycle from the environment: what `lakepulse run --once` and both timer functions do. Throws ConfigError. */
 export async function collectOnce(options: CollectOnceOptions): Promise<CycleReport> {
   const config = loadConfig(options.env, { dryRun: options.dryRun, defaultStateStore: options.defaultStateStore });
-  const credential = options.credential ?? createAzureCredential(options.env);
+  const credential = options.credential ?? createAzureCredential(options.env, { log: options.log });
   const sources = selectSources(config, options.source ?? 'all', credential);
   const baseState = openStateStore(config.stateStore);
   const state = options.dryRun ? new OverlayStateStore(baseState) : baseState;
@@ -33,6 +33,7 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
       ? undefined
       : // Four lanes (each series always on the same one, so its samples stay in order): a receiver ~100 ms away
         // otherwise bounds a large push at one request at a time.
-        createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4 });
-  return runCycle({ config, sources, state, log: options.log, writer, now: options.now });
+        createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4, deferFailureLog: true });
+  // One error line per remote-write failure cause for the whole cycle (data and health writes together).
+  return runCycle({ config, sources, state, log: options.log, writer, now: options.now }).finally(() => writer?.logFailures());
 }

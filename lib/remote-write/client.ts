@@ -73,9 +73,8 @@ function deniedFix(kind: ClientOptions['authKind']): DeniedFix {
     case 'bearer':
       return { grant: 'write access on the receiver', credentialSettings: 'REMOTE_WRITE_BEARER_TOKEN (REMOTE_WRITE_AUTH=bearer)' };
     case 'basic':
-      return { grant: 'write access on the receiver', credentialSettings: 'REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD (REMOTE_WRITE_AUTH=basic)' };
     default:
-      return { grant: 'credentials: set REMOTE_WRITE_AUTH (azure, bearer or basic)', credentialSettings: 'REMOTE_WRITE_AUTH (it is none, so no credential was sent)' };
+      return { grant: 'write access on the receiver', credentialSettings: 'REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD (REMOTE_WRITE_AUTH=basic)' };
   }
 }
 
@@ -143,7 +142,10 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         return { status: 'sent', statusCode: response.status };
       }
       const text = await readBody(response, MAX_ERROR_BODY_BYTES);
-      const denied = describeDenied(response.status, { host: endpoint, setting: SETTING }, deniedFix(options.authKind));
+      const denied =
+        (options.authKind ?? 'none') === 'none' && (response.status === 401 || response.status === 403)
+          ? `HTTP ${response.status} from ${endpoint} (${SETTING}): the receiver wants credentials and none were sent; set REMOTE_WRITE_AUTH (azure, bearer or basic) and its settings`
+          : describeDenied(response.status, { host: endpoint, setting: SETTING }, deniedFix(options.authKind));
       // The body verbatim (≤ 1 KiB, as Prometheus logs it) after the cause in words.
       const error = denied ? `${denied}. Receiver said: ${text || '(empty body)'}` : `HTTP ${response.status} from ${endpoint}${text ? `: ${text}` : ''}`;
       if (isRecoverable(response.status)) {
