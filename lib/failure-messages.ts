@@ -13,6 +13,8 @@ export interface FailedEndpoint {
   host: string;
   /** The setting that holds the host, e.g. `REMOTE_WRITE_URL`. */
   setting: string;
+  /** The setting that holds the port, when it is not part of `setting` (e.g. `DATABRICKS_PORT`). */
+  portSetting?: string;
   /** The setting that adds a trusted CA, when there is one (e.g. `DATABRICKS_CA_CERT`). Default NODE_EXTRA_CA_CERTS. */
   caSetting?: string;
 }
@@ -67,18 +69,19 @@ export function describeConnectionFailure(err: unknown, endpoint: FailedEndpoint
   const { code, reason } = failure;
   const { host, setting } = endpoint;
   const name = hostName(host);
+  const both = endpoint.portSetting ? `${setting} and ${endpoint.portSetting}` : setting;
   if (DNS.has(code)) {
     const what = code === 'EAI_AGAIN' ? 'DNS did not answer' : 'no such host';
     return `cannot resolve ${name} (${code}: ${what}): check the host name in ${setting}`;
   }
-  if (code === 'ECONNREFUSED') return `connection refused by ${host} (ECONNREFUSED): nothing listens there; check the host and port in ${setting}`;
-  if (UNREACHABLE.has(code)) return `cannot reach ${host} (${code}): check ${setting}, and that the network (firewall, private endpoint, proxy) lets this machine reach it`;
-  if (RESET.has(code)) return `connection to ${host} was closed before it answered (${code}): check ${setting}, and any proxy or firewall between here and there`;
+  if (code === 'ECONNREFUSED') return `connection refused by ${host} (ECONNREFUSED): nothing listens there; check the host and port in ${both}`;
+  if (UNREACHABLE.has(code)) return `cannot reach ${host} (${code}): check ${both}, and that the network (firewall, private endpoint, proxy) lets this machine reach it`;
+  if (RESET.has(code)) return `connection to ${host} was closed before it answered (${code}): check ${both}, and any proxy or firewall between here and there`;
   const ca = endpoint.caSetting ?? 'NODE_EXTRA_CA_CERTS';
   if (TLS_NAME.has(code)) return `TLS: the certificate of ${host} is not valid for that name (${reason ?? code}): check the host name in ${setting}`;
   if (TLS_TRUST.has(code)) return `TLS: the certificate of ${host} is not trusted (${code}): check the host in ${setting}, or add the CA that issued it with ${ca}`;
   if (TLS_DATES.has(code)) return `TLS: the certificate of ${host} is not valid now (${code}): check the host in ${setting} and this machine's clock`;
-  if (TLS_PROTOCOL.has(code)) return `TLS handshake with ${host} failed (${code}): check that ${setting} uses the scheme and port the server speaks (https vs http)`;
+  if (TLS_PROTOCOL.has(code)) return `TLS handshake with ${host} failed (${code}): check that ${both} point at a TLS (https) endpoint`;
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('CERT_')) return `TLS: connection to ${host} failed (${code}): check the host in ${setting}`;
   return undefined;
 }
@@ -95,7 +98,10 @@ export function connectionError(err: unknown): { code: string; reason?: string }
     if (inner) return inner;
     if (typeof o.code === 'string' && o.code !== '') {
       const code = o.code;
-      return typeof o.reason === 'string' && o.reason !== '' ? { code, reason: o.reason.replace(/\s+/g, ' ').trim() } : { code };
+      // node's TLS error has `reason`; node-fetch (the Databricks driver) keeps only the message, which ends with it.
+      const reason = typeof o.reason === 'string' && o.reason !== '' ? o.reason : code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? /altnames: (.*)$/s.exec(e instanceof Error ? e.message : '')?.[1] : undefined;
+      const cleaned = reason?.replace(/\s+/g, ' ').replace(/[\s:]+$/, '').trim();
+      return cleaned ? { code, reason: cleaned } : { code };
     }
     return undefined;
   };
