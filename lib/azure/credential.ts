@@ -49,14 +49,24 @@ export function createAzureCredential(env: Readonly<Record<string, string | unde
  * lib/azure/token-failure.ts), with the whole chain logged at debug only. Azure SDK clients that take a
  * TokenCredential (e.g. @azure/storage-blob) see the same line.
  */
-export function explainingCredential(credential: TokenCredential, options: { log?: Logger; secrets?: readonly string[] } = {}): TokenCredential {
+export function explainingCredential(credential: TokenCredential, options: { log?: Logger; secrets?: readonly string[]; holdUnavailableMs?: number; now?: () => number } = {}): TokenCredential {
+  const holdMs = options.holdUnavailableMs ?? DEFAULT_HOLD_FAILURE_MS;
+  const now = options.now ?? Date.now;
+  /** When no credential at all was available, other scopes fail the same way at once (each try takes ~20 s). */
+  let unavailable: { raw: unknown; untilMs: number } | undefined;
   return {
     async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+      if (unavailable && unavailable.untilMs > now()) throw explainTokenFailure(unavailable.raw, scope, options.secrets);
       try {
-        return await credential.getToken(scopes, getTokenOptions);
+        const token = await credential.getToken(scopes, getTokenOptions);
+        unavailable = undefined;
+        return token;
       } catch (err) {
         if (getTokenOptions?.abortSignal?.aborted) throw err;
-        throw explained(err, Array.isArray(scopes) ? scopes.join(' ') : scopes, options.secrets, options.log);
+        const failure = explained(err, scope, options.secrets, options.log);
+        if (failure.kind === 'unavailable') unavailable = { raw: err, untilMs: now() + holdMs };
+        throw failure;
       }
     },
   };

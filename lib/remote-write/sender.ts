@@ -165,8 +165,14 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
             if (current.samples === 0 && current.series.length === 0 && batch.samples > 0) return { retry: false, value: undefined };
             result.samplesRetried += current.samples;
           }
-          result.requests += 1;
-          const sent = await client.send(current.body, { attempt, signal });
+          let sent: SendResult;
+          try {
+            sent = await client.send(current.body, { attempt, signal });
+          } catch (err) {
+            result.requests += 1; // aborted in flight
+            throw err;
+          }
+          if (!(sent.status === 'retryable' && sent.nextRunOnly)) result.requests += 1; // no token: nothing was sent
           return sent.status === 'retryable' && !sent.nextRunOnly ? { retry: true, value: sent, retryAfterMs: sent.retryAfterMs } : { retry: false, value: sent };
         },
         {

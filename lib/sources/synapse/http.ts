@@ -28,9 +28,16 @@ export interface GetOptions {
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export async function getText(url: string, options: GetOptions): Promise<string> {
+  // The token request is shared and already retried by the library: it is bounded by the cycle, not the request timeout.
+  let token: string;
+  try {
+    token = await options.tokens.getToken(options.signal);
+  } catch (err) {
+    if (options.signal?.aborted) throw new SynapseHttpError(0, 'cycle budget exhausted while waiting for a Microsoft Entra token');
+    throw err; // an AzureTokenError: one line naming the scope and what to do
+  }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const token = await options.tokens.getToken(signal);
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json, text/plain' }, signal });
