@@ -7,9 +7,9 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
   let out = text;
   for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
   return out
+    .replace(/("?(?:x-identity-header|secret|authorization|client_secret|password)"?\s*[:=]\s*)("[^"]*"|(?:Bearer|Basic)\s+\S+|[^\s,;&]+)/gi, '$1[redacted]')
     .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[token]')
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]')
-    .replace(/("?(?:x-identity-header|secret|authorization|client_secret|password)"?\s*[:=]\s*)("[^"]*"|[^\s,;&]+)/gi, '$1[redacted]');
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
 }
 
 /** The setting values that are secrets wherever they appear (managed-identity header, client secrets, passwords). */
