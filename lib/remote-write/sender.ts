@@ -6,6 +6,7 @@ import { batches, encodeBatch, splitBatch, type Batch } from './batch';
 import { createClient, type SendResult } from './client';
 import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
+import { FailureSummary } from './failure-summary';
 import { DropCounter, prepareEach, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
 import { Backoff, sleep as realSleep, withRetries } from './retry';
 
@@ -57,14 +58,6 @@ export interface RemoteWriterDeps {
   deferFailureLog?: boolean;
 }
 
-/** One cause of failure, summed over the batches it took. */
-interface FailureTally {
-  message: string;
-  status?: number;
-  error: string;
-  batches: number;
-  samples: number;
-}
 
 /**
  * Pushes series with remote write 1.0, modelled on Prometheus' queue manager:
@@ -107,15 +100,9 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
   const encoder = new WriteRequestEncoder();
   const log = deps.log;
   const lanes = Math.max(1, Math.floor(deps.lanes ?? 1));
-  /** Causes not logged yet, by key (message and status, or the error text when there is no status). */
-  const failures = new Map<string, FailureTally>();
-
-  const logFailures = () => {
-    for (const f of failures.values()) {
-      log.error(f.message, { ...(f.status !== undefined ? { status: f.status } : {}), batches: f.batches, samples: f.samples, endpoint: client.endpoint, error: f.error });
-    }
-    failures.clear();
-  };
+  /** Causes not logged yet. */
+  const failures = new FailureSummary();
+  const logFailures = () => failures.flush(log, client.endpoint);
 
   const write: RemoteWriter['write'] = async (series, metadata = [], signal) => {
     const drops = new DropCounter();
@@ -128,12 +115,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
     let noToken: string | undefined;
 
     const tally = (message: string, error: string, samples: number, status?: number) => {
-      const key = `${message}\u0000${status ?? oneLine(error)}`;
-      const f = failures.get(key);
-      if (f) {
-        f.batches += 1;
-        f.samples += samples;
-      } else failures.set(key, { message, error, batches: 1, samples, ...(status !== undefined ? { status } : {}) });
+      const key = failures.add(message, oneLine(error), samples, status);
       if (!errors.has(key)) errors.set(key, oneLine(error));
     };
 
