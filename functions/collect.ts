@@ -1,9 +1,9 @@
 import { app, InvocationContext } from '@azure/functions';
-import { invocationLogger } from '../lib/log';
+import { invocationLogger, logSettings } from '../lib/log';
 import { runCollect } from '../lib/timer-run';
 
 export async function collectWorker(message: unknown, context: InvocationContext): Promise<void> {
-  await runCollect(message, invocationLogger(context), process.env);
+  await runCollect(message, invocationLogger(context, logSettings(process.env)), process.env);
 }
 
 app.storageQueue('collect', { queueName: 'lakepulse-collect', connection: 'AzureWebJobsStorage', handler: collectWorker });

@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
   log?: Logger;
+  /** Whether stderr is a terminal (picks the default log format). Default process.stderr.isTTY. */
+  stderrIsTTY?: boolean;
 }
 
 /** Bad command-line usage: exit status 2 with the usage text. */

@@ -4,7 +4,7 @@ import type { CycleReport } from './cycle';
 import { ConfigError, errorMessage } from './errors';
 import { toExposition } from './exposition';
 import { READBACK_USAGE, runReadback } from './readback';
-import { stderrLogger, type Logger } from './log';
+import { logSettings, stderrLogger, type Logger } from './log';
 import type { SourceSelection } from './sources/registry';
 import { closeSources } from './sources/registry';
 import { exitStatus, jsonSummary, UsageError, type CliIo } from './cli-report';
@@ -29,8 +29,9 @@ ${READBACK_USAGE}  lakepulse demo
 /** The CLI as a function of argv and io, so tests drive it in-process. Returns the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  const log = io.log ?? stderrLogger({ level: io.env.LAKEPULSE_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
   try {
+    // json for machines, logfmt when a person watches the terminal (LAKEPULSE_LOG_FORMAT / LAKEPULSE_LOG_LEVEL).
+    const log = io.log ?? stderrLogger({ ...logSettings(io.env, { interactive: io.stderrIsTTY ?? process.stderr.isTTY === true }), write: io.stderr });
     switch (command) {
       case 'run':
         return await runCommand(rest, io, log);

@@ -44,7 +44,7 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
   // A computed default (Functions' own storage) is only worked out when STATE_STORE is unset.
   const defaultStateStore = typeof fallback === 'function' ? (options.env.STATE_STORE?.trim() ? undefined : fallback(options.env)) : fallback;
   const config = loadConfig(options.env, { dryRun: options.dryRun, defaultStateStore });
-  const credential = options.credential ?? createAzureCredential(options.env);
+  const credential = options.credential ?? createAzureCredential(options.env, { log: options.log });
   const sources = options.sources ? options.sources(config, credential) : selectSources(config, options.source ?? 'all', credential);
   const runner = options.runner ?? options.source ?? 'all';
   const guarded = openGuardedState(config, credential, options.log);
@@ -58,7 +58,8 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
         ? undefined
         : // Four lanes (each series always on the same one, so its samples stay in order): a receiver ~100 ms away
           // otherwise bounds a large push at one request at a time.
-          createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4 });
+          createRemoteWriter(config.remoteWrite, { log: options.log, credential, lanes: 4, deferFailureLog: true });
+    // One error line per remote-write failure cause for the whole cycle (data and health writes together).
     return await runCycle({
       config,
       sources,
@@ -70,7 +71,7 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
       stateFailure: () => guarded.failure,
       ...(options.timestampMs !== undefined ? { timestampMs: options.timestampMs } : {}),
       ...(options.extraHealth ? { extraHealth: options.extraHealth } : {}),
-    });
+    }).finally(() => writer?.logFailures());
   } finally {
     await lease?.release();
   }
@@ -78,8 +79,12 @@ export async function collectOnce(options: CollectOnceOptions): Promise<CycleRep
 
 /** STATE_STORE opened so that a store that cannot be reached costs the cycle its state, not its push. */
 export function openGuardedState(config: Readonly<Config>, credential: TokenCredential, log: Logger): GuardedStateStore {
-  return new GuardedStateStore(openStateStore(config.stateStore, { env: config.env, credential, log }), `STATE_STORE=${config.stateStore}`, (message) =>
-    log.error('state store unavailable', { error: message }),
+  const host = /^https?:\/\//i.test(config.stateStore) ? new URL(config.stateStore).host : undefined;
+  return new GuardedStateStore(
+    openStateStore(config.stateStore, { env: config.env, credential, log }),
+    `STATE_STORE=${config.stateStore}`,
+    (message) => log.error('state store unavailable', { error: message }),
+    host,
   );
 }
 

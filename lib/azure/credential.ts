@@ -1,4 +1,8 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { debuglog } from 'node:util';
+import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import type { Logger } from '../log';
+import { secretValues } from '../redact';
+import { AzureTokenError, explainTokenFailure } from './token-failure';
 
 /**
  * Microsoft Entra credentials and the in-memory token cache every Azure caller shares.
@@ -34,10 +38,51 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
  * DefaultAzureCredential with `env.AZURE_CLIENT_ID` (trimmed; empty = unset) as both managedIdentityClientId and
  * workloadIdentityClientId. Note that when `env` has none, the library still falls back to process.env.AZURE_CLIENT_ID.
  */
-export function createAzureCredential(env: Readonly<Record<string, string | undefined>>): TokenCredential {
+export function createAzureCredential(env: Readonly<Record<string, string | undefined>>, options: { log?: Logger } = {}): TokenCredential {
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
-  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
+  const credential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
+  return explainingCredential(credential, { ...options, secrets: secretValues(env) });
 }
+
+/**
+ * A credential whose failures are AzureTokenErrors: one line naming the scope and what to do (see
+ * lib/azure/token-failure.ts), with the whole chain logged at debug only. Azure SDK clients that take a
+ * TokenCredential (e.g. @azure/storage-blob) see the same line.
+ */
+export function explainingCredential(credential: TokenCredential, options: { log?: Logger; secrets?: readonly string[]; holdUnavailableMs?: number; now?: () => number } = {}): TokenCredential {
+  const holdMs = options.holdUnavailableMs ?? DEFAULT_HOLD_FAILURE_MS;
+  const now = options.now ?? Date.now;
+  /** When no credential at all was available, other scopes fail the same way at once (each try takes ~20 s). */
+  let unavailable: { raw: unknown; untilMs: number } | undefined;
+  return {
+    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+      if (unavailable && unavailable.untilMs > now()) throw explainTokenFailure(unavailable.raw, scope, options.secrets);
+      try {
+        const token = await credential.getToken(scopes, getTokenOptions);
+        unavailable = undefined;
+        return token;
+      } catch (err) {
+        if (getTokenOptions?.abortSignal?.aborted) throw err;
+        const failure = explained(err, scope, options.secrets, options.log);
+        if (failure.kind === 'unavailable') unavailable = { raw: err, untilMs: now() + holdMs };
+        throw failure;
+      }
+    },
+  };
+}
+
+/** The error in words; the first time it is put in words, the chain goes to the debug log. */
+function explained(err: unknown, scope: string, secrets: readonly string[] = [], log?: Logger): AzureTokenError {
+  if (err instanceof AzureTokenError) return err;
+  const failure = explainTokenFailure(err, scope, secrets);
+  const fields = { scope, kind: failure.kind, chain: failure.chain };
+  if (log) log.debug('azure token request failed', fields);
+  else nodeDebug('azure token request failed %s', JSON.stringify(fields));
+  return failure;
+}
+
+const nodeDebug = debuglog('lakepulse');
 
 /** A bearer token for one scope, served from memory while it has more than `refreshBeforeMs` left. */
 export interface AccessTokenSource {
@@ -47,34 +92,48 @@ export interface AccessTokenSource {
 export interface CachedTokenSourceOptions {
   /** Refresh this long before `expiresOnTimestamp`. Default 5 min. */
   refreshBeforeMs?: number;
+  /**
+   * After a failed token request, callers get the same error for this long without a new request (the library has
+   * already retried; with no identity endpoint one request takes ~20 s). Default 60 s.
+   */
+  holdFailureMs?: number;
+  /** Where the chain of a failure goes (debug). Default NODE_DEBUG=lakepulse. */
+  log?: Logger;
   /** Clock in epoch ms (tests). Default Date.now. */
   now?: () => number;
 }
 
 const DEFAULT_REFRESH_BEFORE_MS = 5 * 60_000;
+const DEFAULT_HOLD_FAILURE_MS = 60_000;
 
 /**
  * Caches the token in memory until `refreshBeforeMs` before it expires; concurrent callers share one request.
  * A caller's abort signal ends only that caller's wait, never the shared request. When a refresh fails while the
- * cached token is still unexpired, the cached token is returned. The token is never logged or written anywhere, and
- * errors never contain it.
+ * cached token is still unexpired, the cached token is returned; otherwise the failure is an AzureTokenError (one line
+ * naming the scope and what to do) and is held for `holdFailureMs`. The token is never logged or written anywhere,
+ * and errors never contain it.
  */
 export function cachedTokenSource(credential: TokenCredential, scope: string, options: CachedTokenSourceOptions = {}): AccessTokenSource {
   const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
+  const holdFailureMs = options.holdFailureMs ?? DEFAULT_HOLD_FAILURE_MS;
   const now = options.now ?? Date.now;
   let cached: { token: string; expiresOnMs: number } | undefined;
   let inflight: Promise<string> | undefined;
+  let failure: { error: AzureTokenError; untilMs: number } | undefined;
 
   const fetchToken = async (): Promise<string> => {
     try {
       const token = await credential.getToken(scope);
-      if (!token) throw new Error(`no Microsoft Entra token for scope ${scope}`);
+      if (!token) throw new Error('the credential returned no token');
       cached = { token: token.token, expiresOnMs: token.expiresOnTimestamp };
+      failure = undefined;
       return token.token;
     } catch (err) {
       // Still valid, just inside the refresh window: keep using it and try again on the next call.
       if (cached && cached.expiresOnMs > now()) return cached.token;
-      throw err;
+      const error = explained(err, scope, [], options.log);
+      failure = { error, untilMs: now() + holdFailureMs };
+      throw error;
     } finally {
       inflight = undefined;
     }
@@ -83,6 +142,7 @@ export function cachedTokenSource(credential: TokenCredential, scope: string, op
   return {
     getToken(signal) {
       if (cached && cached.expiresOnMs - refreshBeforeMs > now()) return Promise.resolve(cached.token);
+      if (failure && failure.untilMs > now() && !(cached && cached.expiresOnMs > now())) return Promise.reject(failure.error);
       inflight ??= fetchToken();
       return signal ? abortable(inflight, signal) : inflight;
     },

@@ -34,7 +34,7 @@ export async function collectSlice(raw: unknown, options: WorkerOptions): Promis
   const now = options.now ?? Date.now;
   const defaultStateStore = typeof options.defaultStateStore === 'function' ? (env.STATE_STORE?.trim() ? undefined : options.defaultStateStore(env)) : options.defaultStateStore;
   const config = loadConfig(env, { defaultStateStore });
-  const credential = options.credential ?? createAzureCredential(env);
+  const credential = options.credential ?? createAzureCredential(env, { log });
   const state = openGuardedState(config, credential, log);
   const skip = async (reason: SkipReason): Promise<WorkerOutcome> => {
     await countSkipped(state, reason);

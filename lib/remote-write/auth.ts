@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential } from '../azure/credential';
+import type { Logger } from '../log';
 import type { RemoteWriteAuth } from './config';
 
 /** Returns the `Authorization` header value for the next request, or undefined for none. */
@@ -12,6 +13,8 @@ export interface AuthDeps {
   azureClientId?: string;
   /** Clock for the token cache (tests). */
   now?: () => number;
+  /** Where a token failure's full chain goes (debug). */
+  log?: Logger;
 }
 
 /**
@@ -36,8 +39,8 @@ export function authHeaderProvider(auth: RemoteWriteAuth, deps: AuthDeps = {}): 
       return async () => value;
     }
     case 'azure': {
-      const credential = deps.credential ?? createAzureCredential({ AZURE_CLIENT_ID: deps.azureClientId });
-      const tokens = cachedTokenSource(credential, auth.scope, deps.now ? { now: deps.now } : {});
+      const credential = deps.credential ?? createAzureCredential({ AZURE_CLIENT_ID: deps.azureClientId }, deps.log ? { log: deps.log } : {});
+      const tokens = cachedTokenSource(credential, auth.scope, { ...(deps.now ? { now: deps.now } : {}), ...(deps.log ? { log: deps.log } : {}) });
       return async (signal) => `Bearer ${await tokens.getToken(signal)}`;
     }
   }

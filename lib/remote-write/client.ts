@@ -1,4 +1,6 @@
-import { ConfigError } from '../errors';
+import { AzureTokenError } from '../azure/token-failure';
+import { ConfigError, LakepulseError } from '../errors';
+import { describeConnectionFailure, describeDenied, type DeniedFix } from '../failure-messages';
 import { USER_AGENT } from '../version';
 import { isRecoverable, isRecoverableNetworkError, networkErrorCode, parseRetryAfter } from './retry';
 
@@ -9,7 +11,8 @@ import { isRecoverable, isRecoverableNetworkError, networkErrorCode, parseRetryA
 /** What one POST of one body came to. */
 export type SendResult =
   | { status: 'sent'; statusCode: number }
-  | { status: 'retryable'; statusCode?: number; retryAfterMs?: number; error: string }
+  /** `nextRunOnly`: worth trying again, but not within this run (no token could be had: the library already retried). */
+  | { status: 'retryable'; statusCode?: number; retryAfterMs?: number; error: string; nextRunOnly?: true }
   /** `statusCode` is absent when the request failed before any response in a way not worth retrying (e.g. TLS). */
   | { status: 'rejected'; statusCode?: number; error: string };
 
@@ -52,6 +55,27 @@ export interface ClientOptions {
   authorization?: (signal?: AbortSignal) => Promise<string | undefined>;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The configured REMOTE_WRITE_AUTH, so a 401/403 names the settings to fix. Default none. */
+  authKind?: 'azure' | 'bearer' | 'basic' | 'none';
+}
+
+/** The receiver is always REMOTE_WRITE_URL. */
+const SETTING = 'REMOTE_WRITE_URL';
+
+/** What a 401/403 asks for, by REMOTE_WRITE_AUTH. */
+function deniedFix(kind: ClientOptions['authKind']): DeniedFix {
+  switch (kind) {
+    case 'azure':
+      return {
+        grant: 'the role "Monitoring Metrics Publisher" on the data collection rule (DCR) in REMOTE_WRITE_URL, not on the workspace',
+        note: 'a new role assignment takes about 30 minutes to apply, with 403s until then',
+      };
+    case 'bearer':
+      return { grant: 'write access on the receiver', credentialSettings: 'REMOTE_WRITE_BEARER_TOKEN (REMOTE_WRITE_AUTH=bearer)' };
+    case 'basic':
+    default:
+      return { grant: 'write access on the receiver', credentialSettings: 'REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD (REMOTE_WRITE_AUTH=basic)' };
+  }
 }
 
 export interface RemoteWriteClient {
@@ -99,7 +123,9 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         if (auth !== undefined) headers.Authorization = auth;
       } catch (err) {
         if (signal?.aborted) throw signal.reason as Error;
-        // Token endpoints fail transiently too; the samples are kept for another try (the message holds no token).
+        // No token: the credential library has already retried, so the samples are kept for the next run instead.
+        if (err instanceof AzureTokenError) return { status: 'retryable', error: `remote write to ${endpoint}: ${err.message}`, nextRunOnly: true };
+        if (timeout.aborted) return { status: 'retryable', error: `remote write to ${endpoint}: no token within ${timeoutMs} ms (REMOTE_WRITE_TIMEOUT_MS)` };
         return { status: 'retryable', error: `no authorization token for ${endpoint}: ${errorText(err)}` };
       }
       try {
@@ -116,7 +142,12 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         return { status: 'sent', statusCode: response.status };
       }
       const text = await readBody(response, MAX_ERROR_BODY_BYTES);
-      const error = `HTTP ${response.status} from ${endpoint}${text ? `: ${text}` : ''}`;
+      const denied =
+        (options.authKind ?? 'none') === 'none' && (response.status === 401 || response.status === 403)
+          ? `HTTP ${response.status} from ${endpoint} (${SETTING}): the receiver wants credentials and none were sent; set REMOTE_WRITE_AUTH (azure, bearer or basic) and its settings`
+          : describeDenied(response.status, { host: endpoint, setting: SETTING }, deniedFix(options.authKind));
+      // The body verbatim (≤ 1 KiB, as Prometheus logs it) after the cause in words.
+      const error = denied ? `${denied}. Receiver said: ${text || '(empty body)'}` : `HTTP ${response.status} from ${endpoint}${text ? `: ${text}` : ''}`;
       if (isRecoverable(response.status)) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
         return { status: 'retryable', statusCode: response.status, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
@@ -152,14 +183,19 @@ async function readBody(response: Response, keepBytes: number): Promise<string> 
 }
 
 function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs: number, endpoint: string): string {
-  if (timedOut) return `no response from ${endpoint} within ${timeoutMs} ms`;
+  if (timedOut) return `no response from ${endpoint} within ${timeoutMs} ms (REMOTE_WRITE_TIMEOUT_MS)`;
+  const worded = describeConnectionFailure(err, { host: endpoint, setting: SETTING });
+  if (worded) return worded;
   const code = networkErrorCode(err);
   return `${code ? `${code}: ` : ''}${errorText(err)} (${endpoint})`;
 }
 
-/** The innermost message of an error chain (fetch wraps the useful one as `cause`). */
+/** The innermost message of an error chain (fetch wraps the useful one as `cause`); our own errors are already worded. */
 function errorText(err: unknown): string {
   let message = err instanceof Error ? err.message : String(err);
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e.message) message = e.message;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message) message = e.message;
+    if (e instanceof LakepulseError) break;
+  }
   return message;
 }

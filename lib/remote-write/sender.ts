@@ -6,6 +6,7 @@ import { batches, encodeBatch, splitBatch, type Batch } from './batch';
 import { createClient, type SendResult } from './client';
 import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
+import { FailureSummary } from './failure-summary';
 import { DropCounter, prepareEach, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
 import { Backoff, sleep as realSleep, withRetries } from './retry';
 
@@ -32,6 +33,11 @@ export interface WriteResult {
 
 export interface RemoteWriter {
   write(series: readonly Series[], metadata?: readonly MetricMetadata[], signal?: AbortSignal): Promise<WriteResult>;
+  /**
+   * Logs what failed since the last call: one error line per cause with the batches and samples it took. write()
+   * calls it at its end unless `deferFailureLog` is set, in which case the caller does (once per cycle).
+   */
+  logFailures(): void;
 }
 
 export interface RemoteWriterDeps {
@@ -48,7 +54,10 @@ export interface RemoteWriterDeps {
   random?: () => number;
   /** Parallel request lanes; a series always goes through the same lane (hash of its labels). Default 1. */
   lanes?: number;
+  /** Sum failures over several write() calls until logFailures() (a cycle's data and health writes give one line). */
+  deferFailureLog?: boolean;
 }
+
 
 /**
  * Pushes series with remote write 1.0, modelled on Prometheus' queue manager:
@@ -65,11 +74,15 @@ export interface RemoteWriterDeps {
  * - given up at the retry deadline → `samplesFailed` and `undelivered`; at the age deadline → dropped `too_old`;
  * - 413 splits the batch in halves (each keeps the parent's deadline); a lone sample still too large → `oversize`;
  * - other 4xx: never retried, counted failed, the first 1 KiB of the body logged verbatim;
+ * - no Microsoft Entra token: not retried within this write (the credential library already retried); the samples are
+ *   kept for the next run, and the batches after it are given up without a request;
  * - once a batch has been given up, later batches of the same write() get one attempt each (the receiver is likely
  *   down, and the invocation has a deadline) until one succeeds;
  * - an aborted `signal` stops sending: what was not delivered is counted failed and returned in `undelivered`.
  * `samplesSent + samplesFailed + samplesDropped` accounts for every input sample exactly once.
- * Logs at most one line per batch attempt; never a secret (the endpoint is logged as its host only).
+ * Failures are summarised: ONE error line per cause (status or error) with the number of batches and samples it took,
+ * however many batches failed that way; a retry logs a warning the first time per cause and debug after that. Never a
+ * secret (the endpoint is logged as its host only).
  * Series with the same label set must be merged by the caller (lib/series.ts mergeSeries).
  */
 export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriterDeps): RemoteWriter {
@@ -77,164 +90,199 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
     url: config.url,
     timeoutMs: config.timeoutMs,
     headers: config.headers,
-    authorization: authHeaderProvider(config.auth, { credential: deps.credential, azureClientId: deps.azureClientId, now: deps.now }),
+    authorization: authHeaderProvider(config.auth, { credential: deps.credential, azureClientId: deps.azureClientId, now: deps.now, log: deps.log }),
     fetch: deps.fetch,
     now: deps.now,
+    authKind: config.auth.kind,
   });
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const encoder = new WriteRequestEncoder();
   const log = deps.log;
   const lanes = Math.max(1, Math.floor(deps.lanes ?? 1));
+  /** Causes not logged yet. */
+  const failures = new FailureSummary();
+  const logFailures = () => failures.flush(log, client.endpoint);
 
-  return {
-    async write(series, metadata = [], signal) {
-      const drops = new DropCounter();
-      const result: WriteResult = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, samplesDropped: {}, seriesDropped: {}, requests: 0, bytesSent: 0, undelivered: [], errors: [] };
-      const errors = new Set<string>();
-      let receiverDown = false;
+  const write: RemoteWriter['write'] = async (series, metadata = [], signal) => {
+    const drops = new DropCounter();
+    const result: WriteResult = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, samplesDropped: {}, seriesDropped: {}, requests: 0, bytesSent: 0, undelivered: [], errors: [] };
+    /** This write's causes, first error text of each, for `result.errors`. */
+    const errors = new Map<string, string>();
+    const warned = new Set<string>();
+    let receiverDown = false;
+    /** Set once no token could be had: later batches are given up without a request. */
+    let noToken: string | undefined;
 
-      const giveUp = (batch: Batch, error: string) => {
-        result.samplesFailed += batch.samples;
-        for (const s of batch.series) result.undelivered.push(toSeries(s));
-        errors.add(oneLine(error));
-      };
+    const tally = (message: string, error: string, samples: number, status?: number) => {
+      const key = failures.add(message, oneLine(error), samples, status);
+      if (!errors.has(key)) errors.set(key, oneLine(error));
+    };
 
-      const deliver = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
-        let current = batch;
-        const ageDeadlineMs = newestTimestampMs(batch) + config.maxSampleAgeMs;
-        const ageBinds = ageDeadlineMs < retryDeadlineMs;
-        const backoff = new Backoff({ minMs: config.minBackoffMs, maxMs: config.maxBackoffMs, maxRetryAfterMs: Math.max(config.maxRetryMs, config.maxBackoffMs), random: deps.random });
-        const attempts = withRetries<SendResult | undefined>(
-          async (attempt) => {
-            if (attempt > 0) {
-              current = withoutTooOld(current, now() - config.maxSampleAgeMs, drops, encoder);
-              if (current.samples === 0 && current.series.length === 0 && batch.samples > 0) return { retry: false, value: undefined };
-              result.samplesRetried += current.samples;
-            }
-            result.requests += 1;
-            const sent = await client.send(current.body, { attempt, signal });
-            return sent.status === 'retryable' ? { retry: true, value: sent, retryAfterMs: sent.retryAfterMs } : { retry: false, value: sent };
-          },
-          {
-            deadlineMs: receiverDown ? now() : Math.min(retryDeadlineMs, ageDeadlineMs),
-            backoff,
-            sleep,
-            now,
-            signal,
-            onRetry: ({ attempt, delayMs, value }) => {
-              const failure = value?.status === 'retryable' ? value : undefined;
-              log.warn('remote write retry', { attempt, delayMs, status: failure?.statusCode, samples: current.samples, endpoint: client.endpoint, error: failure?.error });
-            },
-          },
-        );
-        let outcome: Awaited<typeof attempts>;
-        try {
-          outcome = await attempts;
-        } catch (err) {
-          if (signal?.aborted) giveUp(current, abortReason(signal)); // accounted here, exactly once
-          throw err;
-        }
-        const sent = outcome.value;
-        if (sent === undefined) return; // every sample became too old while waiting (counted by withoutTooOld)
-        switch (sent.status) {
-          case 'sent':
-            result.samplesSent += current.samples;
-            result.bytesSent += current.body.length;
-            receiverDown = false;
-            return;
-          case 'retryable':
-            if (ageBinds && !receiverDown) {
-              drops.add(reasonTooOld, current.samples, current.series.length);
-              errors.add(oneLine(`samples too old to retry: ${sent.error}`));
-              log.error('remote write gave up: samples too old', { attempts: outcome.attempts, status: sent.statusCode, samples: current.samples, endpoint: client.endpoint });
-            } else {
-              giveUp(current, sent.error);
-              log.error('remote write gave up', { attempts: outcome.attempts, status: sent.statusCode, samples: current.samples, endpoint: client.endpoint, error: sent.error });
-            }
-            receiverDown = true;
-            return;
-          case 'rejected':
-            if (sent.statusCode === 413) return split(current, retryDeadlineMs);
-            result.samplesFailed += current.samples;
-            errors.add(oneLine(sent.error));
-            log.error('remote write rejected', { status: sent.statusCode, samples: current.samples, endpoint: client.endpoint, error: sent.error });
-            return;
-        }
-      };
+    /** Counted failed and handed back in `undelivered`, to be kept for the next run. */
+    const keep = (batch: Batch) => {
+      result.samplesFailed += batch.samples;
+      for (const s of batch.series) result.undelivered.push(toSeries(s));
+    };
+    /** Given up because the caller aborted: kept, and one error line per reason (not logged: the caller knows). */
+    const giveUp = (batch: Batch, error: string) => {
+      keep(batch);
+      if (!errors.has(`abort\u0000${error}`)) errors.set(`abort\u0000${error}`, oneLine(error));
+    };
 
-      const split = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
-        const halves = splitBatch(batch, encoder);
-        if (halves.length === 0) {
-          drops.add(reasonOversize, batch.samples, batch.series.length);
-          errors.add(`a single sample was too large for ${client.endpoint} (HTTP 413)`);
-          log.warn('remote write dropped a sample too large for the receiver', { status: 413, samples: batch.samples, endpoint: client.endpoint });
-          return;
-        }
-        log.warn('remote write batch too large, splitting', { status: 413, samples: batch.samples, endpoint: client.endpoint });
-        for (let i = 0; i < halves.length; i++) {
+    const deliver = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
+      if (noToken !== undefined) {
+        keep(batch);
+        tally('remote write gave up', noToken, batch.samples);
+        return;
+      }
+      let current = batch;
+      const ageDeadlineMs = newestTimestampMs(batch) + config.maxSampleAgeMs;
+      const ageBinds = ageDeadlineMs < retryDeadlineMs;
+      const backoff = new Backoff({ minMs: config.minBackoffMs, maxMs: config.maxBackoffMs, maxRetryAfterMs: Math.max(config.maxRetryMs, config.maxBackoffMs), random: deps.random });
+      const attempts = withRetries<SendResult | undefined>(
+        async (attempt) => {
+          if (attempt > 0) {
+            current = withoutTooOld(current, now() - config.maxSampleAgeMs, drops, encoder);
+            if (current.samples === 0 && current.series.length === 0 && batch.samples > 0) return { retry: false, value: undefined };
+            result.samplesRetried += current.samples;
+          }
+          let sent: SendResult;
           try {
-            await deliver(halves[i]!, retryDeadlineMs);
+            sent = await client.send(current.body, { attempt, signal });
           } catch (err) {
-            if (signal?.aborted) for (const rest of halves.slice(i + 1)) giveUp(rest, abortReason(signal));
+            result.requests += 1; // aborted in flight
             throw err;
           }
-        }
-      };
-
-      /**
-       * Lanes: each series goes to lane hash(labels) % lanes, so its samples keep their order; each lane sends its
-       * chunks (≈ one request of samples) one after another, and the lanes run in parallel. The producer waits for a
-       * lane's previous chunk before handing it the next, so memory stays bounded by about 2 × lanes requests.
-       */
-      const sendInLanes = async (input: Iterable<PreparedSeries>, send: (pending: Generator<Batch>) => Promise<void>, drop: (batch: Batch, error: string) => void): Promise<void> => {
-        const chunks: PreparedSeries[][] = Array.from({ length: lanes }, () => []);
-        const counts = new Array<number>(lanes).fill(0);
-        const busy: Array<Promise<void>> = Array.from({ length: lanes }, () => Promise.resolve());
-        let failure: { error: unknown } | undefined;
-        const start = (lane: number) => {
-          const chunk = chunks[lane]!;
-          chunks[lane] = [];
-          counts[lane] = 0;
-          busy[lane] = busy[lane]!.then(async () => {
-            if (signal?.aborted) return drop(unsent(chunk), abortReason(signal));
-            if (failure) throw failure.error;
-            await send(batches(chunk, config, drops, [], encoder));
-          }).catch((error: unknown) => {
-            failure ??= { error };
-          });
-        };
-        // Not for-of: a break would close `input`, whose rest the caller gives up after an abort.
-        const it = input[Symbol.iterator]();
-        for (let next = it.next(); !next.done; next = it.next()) {
-          const s = next.value;
-          const lane = laneOf(s, lanes);
-          chunks[lane]!.push(s);
-          counts[lane]! += s.samples.length;
-          if (counts[lane]! >= config.maxSamplesPerRequest) {
-            await busy[lane];
-            start(lane);
-            if (failure) break;
+          if (!(sent.status === 'retryable' && sent.nextRunOnly)) result.requests += 1; // no token: nothing was sent
+          return sent.status === 'retryable' && !sent.nextRunOnly ? { retry: true, value: sent, retryAfterMs: sent.retryAfterMs } : { retry: false, value: sent };
+        },
+        {
+          deadlineMs: receiverDown ? now() : Math.min(retryDeadlineMs, ageDeadlineMs),
+          backoff,
+          sleep,
+          now,
+          signal,
+          onRetry: ({ attempt, delayMs, value }) => {
+            const failure = value?.status === 'retryable' ? value : undefined;
+            // The first retry of each cause is a warning; the rest (other batches, other lanes) are detail.
+            const cause = String(failure?.statusCode ?? oneLine(failure?.error ?? ''));
+            const level = warned.has(cause) ? 'debug' : 'warn';
+            warned.add(cause);
+            log[level]('remote write retry', { attempt, delayMs, status: failure?.statusCode, samples: current.samples, endpoint: client.endpoint, error: failure?.error });
+          },
+        },
+      );
+      let outcome: Awaited<typeof attempts>;
+      try {
+        outcome = await attempts;
+      } catch (err) {
+        if (signal?.aborted) giveUp(current, abortReason(signal)); // accounted here, exactly once
+        throw err;
+      }
+      const sent = outcome.value;
+      if (sent === undefined) return; // every sample became too old while waiting (counted by withoutTooOld)
+      switch (sent.status) {
+        case 'sent':
+          result.samplesSent += current.samples;
+          result.bytesSent += current.body.length;
+          receiverDown = false;
+          return;
+        case 'retryable':
+          if (sent.nextRunOnly) {
+            noToken = sent.error;
+            keep(current);
+            tally('remote write gave up', sent.error, current.samples);
+          } else if (ageBinds && !receiverDown) {
+            drops.add(reasonTooOld, current.samples, current.series.length);
+            tally('remote write gave up: samples too old', `samples too old to retry: ${sent.error}`, current.samples, sent.statusCode);
+          } else {
+            keep(current);
+            tally('remote write gave up', sent.error, current.samples, sent.statusCode);
           }
-        }
-        for (let lane = 0; lane < lanes; lane++) if (chunks[lane]!.length) start(lane);
-        await Promise.all(busy);
-        if (failure) throw failure.error;
-      };
+          receiverDown = true;
+          return;
+        case 'rejected':
+          if (sent.statusCode === 413) return split(current, retryDeadlineMs);
+          result.samplesFailed += current.samples;
+          tally('remote write rejected', sent.error, current.samples, sent.statusCode);
+          return;
+      }
+    };
 
-      /** Sends the batches of `pending` one after another; on abort, gives up the rest of them and rethrows. */
-      const sendInOrder = async (pending: Generator<Batch>): Promise<void> => {
+    const split = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
+      const halves = splitBatch(batch, encoder);
+      if (halves.length === 0) {
+        drops.add(reasonOversize, batch.samples, batch.series.length);
+        errors.set('oversize', `a single sample was too large for ${client.endpoint} (HTTP 413)`);
+        log.warn('remote write dropped a sample too large for the receiver', { status: 413, samples: batch.samples, endpoint: client.endpoint });
+        return;
+      }
+      log.warn('remote write batch too large, splitting', { status: 413, samples: batch.samples, endpoint: client.endpoint });
+      for (let i = 0; i < halves.length; i++) {
         try {
-          // Not for-of: leaving a for-of by an exception would close the generator, and the rest is needed below.
-          for (let next = pending.next(); !next.done; next = pending.next()) await deliver(next.value, now() + config.maxRetryMs);
+          await deliver(halves[i]!, retryDeadlineMs);
         } catch (err) {
-          // The batch in flight was accounted by deliver(); what was not sent yet is kept for next time.
-          if (signal?.aborted) for (let next = pending.next(); !next.done; next = pending.next()) giveUp(next.value, abortReason(signal));
+          if (signal?.aborted) for (const rest of halves.slice(i + 1)) giveUp(rest, abortReason(signal));
           throw err;
         }
-      };
+      }
+    };
 
-      const prepared = withoutTooOldSeries(prepareEach(series, drops), now() - config.maxSampleAgeMs, drops);
+    /**
+     * Lanes: each series goes to lane hash(labels) % lanes, so its samples keep their order; each lane sends its
+     * chunks (≈ one request of samples) one after another, and the lanes run in parallel. The producer waits for a
+     * lane's previous chunk before handing it the next, so memory stays bounded by about 2 × lanes requests.
+     */
+    const sendInLanes = async (input: Iterable<PreparedSeries>, send: (pending: Generator<Batch>) => Promise<void>, drop: (batch: Batch, error: string) => void): Promise<void> => {
+      const chunks: PreparedSeries[][] = Array.from({ length: lanes }, () => []);
+      const counts = new Array<number>(lanes).fill(0);
+      const busy: Array<Promise<void>> = Array.from({ length: lanes }, () => Promise.resolve());
+      let failure: { error: unknown } | undefined;
+      const start = (lane: number) => {
+        const chunk = chunks[lane]!;
+        chunks[lane] = [];
+        counts[lane] = 0;
+        busy[lane] = busy[lane]!.then(async () => {
+          if (signal?.aborted) return drop(unsent(chunk), abortReason(signal));
+          if (failure) throw failure.error;
+          await send(batches(chunk, config, drops, [], encoder));
+        }).catch((error: unknown) => {
+          failure ??= { error };
+        });
+      };
+      // Not for-of: a break would close `input`, whose rest the caller gives up after an abort.
+      const it = input[Symbol.iterator]();
+      for (let next = it.next(); !next.done; next = it.next()) {
+        const s = next.value;
+        const lane = laneOf(s, lanes);
+        chunks[lane]!.push(s);
+        counts[lane]! += s.samples.length;
+        if (counts[lane]! >= config.maxSamplesPerRequest) {
+          await busy[lane];
+          start(lane);
+          if (failure) break;
+        }
+      }
+      for (let lane = 0; lane < lanes; lane++) if (chunks[lane]!.length) start(lane);
+      await Promise.all(busy);
+      if (failure) throw failure.error;
+    };
+
+    /** Sends the batches of `pending` one after another; on abort, gives up the rest of them and rethrows. */
+    const sendInOrder = async (pending: Generator<Batch>): Promise<void> => {
+      try {
+        // Not for-of: leaving a for-of by an exception would close the generator, and the rest is needed below.
+        for (let next = pending.next(); !next.done; next = pending.next()) await deliver(next.value, now() + config.maxRetryMs);
+      } catch (err) {
+        // The batch in flight was accounted by deliver(); what was not sent yet is kept for next time.
+        if (signal?.aborted) for (let next = pending.next(); !next.done; next = pending.next()) giveUp(next.value, abortReason(signal));
+        throw err;
+      }
+    };
+
+    const prepared = withoutTooOldSeries(prepareEach(series, drops), now() - config.maxSampleAgeMs, drops);
+    try {
       try {
         if (lanes === 1) {
           await sendInOrder(batches(prepared, config, drops, config.sendMetadata ? metadata : [], encoder));
@@ -246,12 +294,16 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
         if (!signal?.aborted) throw err;
         for (const s of prepared) giveUp(unsent([s]), abortReason(signal)); // not handed to a lane yet
       }
-      Object.assign(result.samplesDropped, drops.samples);
-      Object.assign(result.seriesDropped, drops.series);
-      result.errors = [...errors];
-      return result;
-    },
+    } finally {
+      if (!deps.deferFailureLog) logFailures();
+    }
+    Object.assign(result.samplesDropped, drops.samples);
+    Object.assign(result.seriesDropped, drops.series);
+    result.errors = [...errors.values()];
+    return result;
   };
+
+  return { write, logFailures };
 }
 
 /** Prepared series without samples older than `cutoffMs` (samples are in timestamp order), counted `too_old`. */

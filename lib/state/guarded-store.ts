@@ -1,7 +1,8 @@
 import { errorMessage } from '../errors';
+import { describeConnectionFailure, describeDenied } from '../failure-messages';
 import { MemoryStateStore, type StateLease, type StateStore, type Updated } from './store';
 
-const ROLE_HINT = 'the identity needs the role "Storage Blob Data Contributor" on the storage account or the container';
+const GRANT = 'the role "Storage Blob Data Contributor" on the storage account or the container';
 
 /**
  * A store that cannot fail a cycle: the first error (403, DNS, timeout, a full disk) is recorded as one message that
@@ -16,6 +17,8 @@ export class GuardedStateStore implements StateStore {
     private readonly inner: StateStore,
     private readonly description: string,
     private readonly onFailure: (message: string) => void,
+    /** `host[:port]` of a blob store, for the connection and access messages. */
+    private readonly host?: string,
   ) {}
 
   /** One line describing why state could not be used this cycle, or undefined. */
@@ -47,7 +50,7 @@ export class GuardedStateStore implements StateStore {
     try {
       return await op(this.inner);
     } catch (err) {
-      this.message = describeStateFailure(err, this.description);
+      this.message = describeStateFailure(err, this.description, this.host);
       this.onFailure(this.message);
       this.fallback = new MemoryStateStore();
       return op(this.fallback);
@@ -56,16 +59,18 @@ export class GuardedStateStore implements StateStore {
 }
 
 /** One line for a store that could not be used: the setting, the cause, and what to do. No secret is in it. */
-export function describeStateFailure(err: unknown, description: string): string {
-  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+export function describeStateFailure(err: unknown, description: string, host?: string): string {
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown } | null;
   const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  let why: string;
-  if (status === 401 || status === 403) why = `HTTP ${status}${code ? ` (${code})` : ''}: ${ROLE_HINT}`;
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'the storage host name does not resolve (DNS): check the account name in the URL';
-  else if (code === 'ECONNREFUSED') why = 'the connection was refused: check the URL (and that Azurite runs, for a local store)';
-  else if (e?.name === 'AbortError' || code === 'ETIMEDOUT' || /timeout|timed out/i.test(errorMessage(err))) why = 'the storage account did not answer in time';
-  else if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') why = `${code}: the directory cannot be written`;
-  else why = errorMessage(err).split('\n')[0]!.slice(0, 200);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const endpoint = { host: host ?? 'the state store', setting: 'STATE_STORE' };
+  const why =
+    (status !== undefined ? describeDenied(status, endpoint, { grant: GRANT }) : undefined) ??
+    (host !== undefined ? describeConnectionFailure(err, endpoint) : undefined) ??
+    (e?.name === 'AbortError' || code === 'ETIMEDOUT' || /timeout|timed out/i.test(errorMessage(err))
+      ? 'the storage account did not answer in time'
+      : code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC'
+        ? `${code}: the directory cannot be written`
+        : errorMessage(err).split('\n')[0]!.slice(0, 200));
   return `${description} cannot be used, so this run keeps no state (stale markers, caches, counters and undelivered samples are not saved): ${why}`;
 }

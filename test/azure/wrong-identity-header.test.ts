@@ -30,10 +30,12 @@ test('ManagedIdentityCredential with a wrong IDENTITY_HEADER fails at once with 
   assert.deepEqual(identity.issued, []);
 });
 
-test('through the cached source and DefaultAzureCredential the managed-identity reason is still in the error', async () => {
-  const source = cachedTokenSource(createAzureCredential({}), 'https://monitor.azure.com/.default');
+test('through the cached source and DefaultAzureCredential the managed-identity reason is still in the one-line error', async () => {
+  const source = cachedTokenSource(createAzureCredential({ IDENTITY_HEADER: 'a-wrong-secret' }), 'https://monitor.azure.com/.default');
   await assert.rejects(source.getToken(), (err: Error) => {
-    assert.match(err.message, /ManagedIdentityCredential: Authentication failed.*X-IDENTITY-HEADER is missing or wrong/);
+    assert.match(err.message, /^no Microsoft Entra token for https:\/\/monitor\.azure\.com\/\.default: no credential was available \(managed identity: the identity endpoint refused: X-IDENTITY-HEADER is missing or wrong\)\. To fix: /);
+    assert.ok(!err.message.includes('\n'), 'one line');
+    assert.ok(!err.message.includes('a-wrong-secret'));
     return true;
   });
 });

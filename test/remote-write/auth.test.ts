@@ -138,6 +138,8 @@ test('azure: a failing identity endpoint keeps the samples for the next run and 
   assert.equal(rx.requests.length, 0, 'nothing sent without a token');
   assert.equal(r.samplesFailed, 1);
   assert.equal(r.undelivered.length, 1);
-  assert.match(r.errors[0] ?? '', /no authorization token/);
+  assert.equal(rx.requests.length, 0);
+  assert.match(r.errors[0] ?? '', /^remote write to [^ ]+: no Microsoft Entra token for https:\/\/failing\.example\/\.default: no credential was available \(managed identity: the identity endpoint refused: injected failure\)\. To fix: in Azure/);
+  assert.equal(log.lines.filter((l) => l.level === 'error').length, 1, 'one error line');
   assert.ok(!printable(log, [r]).includes(identity.header), 'the IDENTITY_HEADER secret is not printed');
 });

@@ -330,3 +330,36 @@ test('TYPE/HELP metadata is sent only when REMOTE_WRITE_SEND_METADATA asks for i
   assert.equal(r.samplesSent, 2);
   assert.deepEqual(rx.requests.flatMap((q) => q.decoded?.metadata ?? []), [{ type: 2, metricFamilyName: 'sender_test', help: 'A test gauge.', unit: '' }]);
 });
+
+test('a receiver refusing every batch: ONE error line with the batches and samples, not one per batch', async () => {
+  rx.requests.length = 0;
+  rx.decide = () => ({ status: 403, body: 'denied' });
+  const d = deps();
+  const writer = createRemoteWriter(cfg(rx.url, { maxSamplesPerRequest: 10 }), { ...d.deps, lanes: 3 });
+  const r = await writer.write(batch(95));
+  rx.decide = undefined;
+  assert.equal(r.samplesFailed, 95);
+  assert.ok(rx.requests.length >= 10);
+  const errors = d.log.lines.filter((l) => l.level === 'error');
+  assert.equal(errors.length, 1, JSON.stringify(d.log.lines));
+  assert.equal(errors[0]!.message, 'remote write rejected');
+  assert.deepEqual({ ...errors[0]!.fields, error: undefined }, { status: 403, batches: rx.requests.length, samples: 95, endpoint: new URL(rx.url).host, error: undefined });
+  assert.equal(r.errors.length, 1, 'one printable line in the result too');
+});
+
+test('deferFailureLog sums the failures of several writes into one line at logFailures()', async () => {
+  rx.requests.length = 0;
+  rx.decide = () => ({ status: 400, body: `bad batch ${Math.random()}` });
+  const d = deps();
+  const writer = createRemoteWriter(cfg(rx.url, { maxSamplesPerRequest: 5 }), { ...d.deps, deferFailureLog: true });
+  await writer.write(batch(12));
+  await writer.write(batch(3));
+  rx.decide = undefined;
+  assert.equal(d.log.lines.length, 0, 'nothing logged until logFailures()');
+  writer.logFailures();
+  assert.equal(d.log.lines.length, 1, 'bodies differ per batch, the cause (HTTP 400) is one');
+  assert.deepEqual({ ...d.log.lines[0]!.fields, error: undefined }, { status: 400, batches: 4, samples: 15, endpoint: new URL(rx.url).host, error: undefined });
+  assert.match(String(d.log.lines[0]!.fields?.error), /^HTTP 400 from [^:]+:\d+: bad batch /, 'the first body, verbatim');
+  writer.logFailures();
+  assert.equal(d.log.lines.length, 1, 'logged once');
+});

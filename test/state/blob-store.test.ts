@@ -93,20 +93,21 @@ test('a store that cannot be reached fails only the state step, with a message n
   try {
     const url = `http://127.0.0.1:${port}/devstoreaccount1/lakepulse-state`;
     const failures: string[] = [];
-    const guarded = new GuardedStateStore(open(url), `STATE_STORE=${url}`, (m) => failures.push(m));
+    const guarded = new GuardedStateStore(open(url), `STATE_STORE=${url}`, (m) => failures.push(m), `127.0.0.1:${port}`);
     assert.equal(await guarded.get('x'), undefined);
     await guarded.put('x', 1);
     assert.equal(await guarded.get('x'), 1, 'the rest of the cycle runs on memory');
     assert.equal(failures.length, 1, 'reported once');
     assert.match(guarded.failure!, /^STATE_STORE=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/lakepulse-state cannot be used/);
-    assert.match(guarded.failure!, /HTTP 403 \(AuthorizationPermissionMismatch\): the identity needs the role "Storage Blob Data Contributor"/);
+    assert.match(guarded.failure!, /: HTTP 403 from 127\.0\.0\.1:\d+ \(STATE_STORE\): the identity is not allowed; it needs the role "Storage Blob Data Contributor" on the storage account or the container$/);
   } finally {
     server.close();
   }
   const closed = `http://127.0.0.1:${await freePort()}/devstoreaccount1/lakepulse-state`;
-  const guarded = new GuardedStateStore(open(closed), `STATE_STORE=${closed}`, () => {});
+  const guarded = new GuardedStateStore(open(closed), `STATE_STORE=${closed}`, () => {}, new URL(closed).host);
   await guarded.list('spool/');
-  assert.match(guarded.failure!, /connection was refused/);
+  assert.match(guarded.failure!, /refused/);
+  assert.match(guarded.failure!, /STATE_STORE/);
 });
 
 test('Functions keep state in their own storage when STATE_STORE is unset; never a temp dir', () => {

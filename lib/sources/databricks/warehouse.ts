@@ -5,6 +5,7 @@ import { cachedTokenSource, createAzureCredential } from '../../azure/credential
 import { ConfigError, errorMessage } from '../../errors';
 import type { Logger } from '../../log';
 import type { DatabricksConfig } from './config';
+import { deniedStatus, describeWarehouseConnection, describeWarehouseDenied, tokenFailureIn } from './failure';
 
 /** The Azure Databricks resource: an Entra token for it is a Databricks token (managed identity, no secret). */
 export const AZURE_DATABRICKS_SCOPE = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default';
@@ -118,11 +119,12 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
           if (err instanceof ConfigError) throw err;
           if (credentialFailed) {
             credentialFailed = false;
-            throw new Error(`DATABRICKS_AUTH=azure: no Entra token for the Azure Databricks resource (check AZURE_CLIENT_ID and the managed identity): ${redactSecrets(message, config).slice(0, 300)}`);
+            const token = tokenFailureIn(err);
+            throw new Error(`DATABRICKS_AUTH=azure: ${token ? token.message : `no Microsoft Entra token for ${AZURE_DATABRICKS_SCOPE}: ${redactSecrets(message, config).slice(0, 300)}`}`);
           }
-          const rejected = /\b(401|403)\b|Unauthorized|Forbidden|invalid_client|AuthenticationError|invalid_grant/i.exec(message);
-          if (rejected) throw new Error(authRejected(config, redactSecrets(message, config)));
-          if (!COLD_START.test(message) || Date.now() + delay > deadline) throw new Error(redactSecrets(message, config));
+          const rejected = deniedStatus(err, message);
+          if (rejected) throw new Error(describeWarehouseDenied(rejected, config));
+          if (!COLD_START.test(message) || Date.now() + delay > deadline) throw new Error(describeWarehouseConnection(err, config) ?? redactSecrets(message, config));
           deps.log.warn('databricks warehouse not ready, retrying', { attempt: attempt + 1, delayMs: delay, error: redactSecrets(message, config).slice(0, 200) });
           // A broken session is not reused.
           await session?.close().catch(() => undefined);
@@ -138,17 +140,6 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
       client = undefined;
     },
   };
-}
-
-/** The warehouse refused our credentials: name the settings that supply them (never their values). */
-function authRejected(config: DatabricksConfig, detail: string): string {
-  const settings =
-    config.auth.kind === 'pat'
-      ? 'DATABRICKS_TOKEN (DATABRICKS_AUTH=pat)'
-      : config.auth.kind === 'oauth-m2m'
-        ? 'DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET (DATABRICKS_AUTH=oauth-m2m)'
-        : 'the managed identity (DATABRICKS_AUTH=azure, AZURE_CLIENT_ID)';
-  return `the warehouse rejected the credentials from ${settings}; check them and that the principal has CAN USE on the warehouse: ${detail.slice(0, 300)}`;
 }
 
 /** Errors never carry a secret, even if a library echoes one. */

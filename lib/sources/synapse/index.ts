@@ -11,7 +11,6 @@ import { SynapseHttpError, type GetOptions } from './http';
 import { Limiter } from './limiter';
 
 export const SYNAPSE_SCOPE = 'https://dev.azuresynapse.net/.default';
-const ROLE_HINT = 'the identity needs the Synapse RBAC role "Synapse Compute Operator" on the workspace (Synapse Studio → Manage → Access control)';
 /** Ended applications are looked for this far back on a first run. */
 const FIRST_ENDED_LOOKBACK_MS = 10 * 60_000;
 
@@ -229,7 +228,7 @@ function endedKey(j: SparkJob): string {
 }
 
 export function describe(err: unknown, ws: SynapseWorkspace): string {
-  if (err instanceof SynapseHttpError && (err.status === 401 || err.status === 403)) return `HTTP ${err.status} from workspace ${ws.name}: ${ROLE_HINT}`;
+  if (err instanceof SynapseHttpError && (err.status === 401 || err.status === 403)) return `workspace ${ws.name}: ${err.message}`; // names the role (http.ts)
   return `workspace ${ws.name}: ${errorMessage(err)}`;
 }
 
