@@ -23,9 +23,9 @@ export async function runTimer(source: SourceName, timer: TimerInfo, log: Logger
   if (timer.isPastDue) log.warn('timer is past due; running now', { source });
   let report: CycleReport;
   if (source === 'synapse' && env.FANOUT?.trim().toLowerCase() === 'queue') {
+    if (!enqueue) throw new Error('FANOUT=queue needs the queue output binding of the synapse function');
     const { planSynapse }: typeof import('./fanout/planner') = require('./fanout/planner');
     const planned = await planSynapse({ env, log, scheduleStatus: timer.scheduleStatus, defaultStateStore: functionsStateStore });
-    if (!enqueue) throw new Error('FANOUT=queue needs the queue output binding of the synapse function');
     enqueue(planned.messages);
     report = planned.report;
   } else {
