@@ -1,5 +1,5 @@
 import { debuglog } from 'node:util';
-import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { Logger } from '../log';
 import { secretValues } from '../redact';
 import { AzureTokenError, explainTokenFailure } from './token-failure';
@@ -40,8 +40,24 @@ import { AzureTokenError, explainTokenFailure } from './token-failure';
  */
 export function createAzureCredential(env: Readonly<Record<string, string | undefined>>, options: { log?: Logger } = {}): TokenCredential {
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
-  const credential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
-  return explainingCredential(credential, { ...options, secrets: secretValues(env) });
+  return explainingCredential(lazyDefaultCredential(clientId), { ...options, secrets: secretValues(env) });
+}
+
+/**
+ * DefaultAzureCredential built at the first token request: @azure/identity (with MSAL, ~80 ms to load) stays out of
+ * a function's cold start, and out of runs that need no Entra token at all (bearer/basic receivers, PAT, file state).
+ */
+function lazyDefaultCredential(clientId: string | undefined): TokenCredential {
+  let credential: TokenCredential | undefined;
+  return {
+    getToken(scopes, getTokenOptions) {
+      if (credential === undefined) {
+        const identity: typeof import('@azure/identity') = require('@azure/identity');
+        credential = new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId, workloadIdentityClientId: clientId } : {});
+      }
+      return credential.getToken(scopes, getTokenOptions);
+    },
+  };
 }
 
 /**
