@@ -5,7 +5,7 @@ import { errorMessage } from '../errors';
 import { VERSION } from '../version';
 import { chartSpec, renderSvg, type ChartPoint } from './report-charts';
 import { reportHtml, type PanelOutcome } from './report-html';
-import { legendOf, REPORT_PANELS, type ReportPanel } from './report-panels';
+import { legendOf, reportPanels, type ReportPanel } from './report-panels';
 import { createQueryClient, type PrometheusQueryClient } from './query-client';
 import { loadQueryConfig } from './query-config';
 import { QueryAccessError } from './query-error';
@@ -42,7 +42,7 @@ export function expandGrafanaVariables(expr: string, w: PanelWindow): string {
     .replace(/\$__range\b/g, promDuration(range));
 }
 
-/** `lakepulse report --out FILE.html [--range D]`: the panels of REPORT_PANELS as one self-contained HTML file. */
+/** `lakepulse report --out FILE.html [--range D]`: the report's panels (the dashboards' queries) as one self-contained HTML file. */
 export async function runReportCommand(args: readonly string[], io: CliIo, deps: ReadbackDeps = {}): Promise<number> {
   let parsed;
   try {
@@ -57,7 +57,7 @@ export async function runReportCommand(args: readonly string[], io: CliIo, deps:
   const endSeconds = Math.floor((deps.now ?? Date.now)() / 1000);
   const window: PanelWindow = { startSeconds: endSeconds - rangeSeconds, endSeconds, stepSeconds: reportStep(rangeSeconds) };
 
-  const outcomes = await mapLimited(REPORT_PANELS, CONCURRENCY, (panel) => panelOutcome(client, panel, window));
+  const outcomes = await mapLimited(reportPanels(), CONCURRENCY, (panel) => panelOutcome(client, panel, window));
   const rangeText = formatAge(rangeSeconds);
   const html = reportHtml({
     title: 'Lakepulse report',

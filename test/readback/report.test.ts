@@ -7,7 +7,10 @@ import { pathToFileURL } from 'node:url';
 import { runCli } from '../../lib/cli';
 import { silentLogger } from '../../lib/log';
 import { expandGrafanaVariables, reportStep } from '../../lib/readback/report-command';
-import { REPORT_PANELS } from '../../lib/readback/report-panels';
+import { allValues, dashboardQueries } from '../../lib/readback/dashboard-queries';
+import { reportPanels } from '../../lib/readback/report-panels';
+
+const REPORT_PANELS = reportPanels();
 import { startChromium } from '../support/chromium';
 import { decodePng, pixelVariety } from '../support/png';
 import { startQueryEndpoint } from '../support/query-proxy';
@@ -53,6 +56,21 @@ test('the panel table has the titles the dashboards use, each with PromQL', () =
   const w = { startSeconds: 0, endSeconds: 30 * 86_400, stepSeconds: reportStep(30 * 86_400) };
   assert.equal(w.stepSeconds, 3 * 3600);
   assert.equal(expandGrafanaVariables('x[$__range] y[$__interval] z[$__rate_interval]', w), 'x[30d] y[3h] z[181m]');
+});
+
+test('the report draws exactly the dashboards\' PromQL for every shared panel, and refuses to drift from them', () => {
+  const fromDashboards = dashboardQueries();
+  for (const p of REPORT_PANELS) {
+    assert.deepEqual(p.queries.map((q) => q.expr), fromDashboards.get(p.title)!.map(allValues), p.title);
+    for (const q of p.queries) assert.doesNotMatch(q.expr, /\$(?!__)\w/, `${p.title}: no template variable left`);
+  }
+  const cost = fromDashboards.get('Cost per workspace per day (USD)')!;
+  assert.match(allValues(cost[0]!), /workspace_id=~"\.\*"/, 'a $workspace selector means every workspace');
+  const drifted = new Map(fromDashboards);
+  drifted.delete('Job runs');
+  assert.throws(() => reportPanels(drifted), /report panel "Job runs": the dashboards have no queries for it/);
+  drifted.set('Job runs', ['a', 'b']);
+  assert.throws(() => reportPanels(drifted), /the dashboards have 2 queries for it, the report draws 1/);
 });
 
 test('report writes one self-contained HTML file that Chromium draws with every chart, no console error and no request', async () => {
