@@ -22,9 +22,21 @@ export class TableAccessError extends Error {
   }
 }
 
+/** What the warehouse was asked to do, accumulated over the client's life (the caller takes differences). */
+export interface WarehouseUsage {
+  /** ExecuteStatement calls, each cold-start retry included. */
+  statements: number;
+  /** Wall time from ExecuteStatement to the last row fetched (or the failure), summed. */
+  statementMs: number;
+  /** Result rows fetched. */
+  rowsFetched: number;
+}
+
 export interface Warehouse {
   /** Runs one statement; a cold-start retry never starts after `signal` is aborted. */
   query(sql: string, signal?: AbortSignal): Promise<Row[]>;
+  /** A copy of the running totals. */
+  usage(): WarehouseUsage;
   close(): Promise<void>;
 }
 
@@ -92,15 +104,24 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
     return session;
   };
 
+  const usage: WarehouseUsage = { statements: 0, statementMs: 0, rowsFetched: 0 };
+
   const runOnce = async (sql: string): Promise<Row[]> => {
     const s = await connect();
-    // Aggregates are a few hundred rows: inline results, no CloudFetch (which needs egress to the workspace storage).
-    const operation = await s.executeStatement(sql, { runAsync: true, useCloudFetch: false });
+    const started = performance.now();
+    usage.statements += 1;
     try {
-      const rows = await operation.fetchAll();
-      return rows.filter((r): r is Row => typeof r === 'object' && r !== null);
+      // Aggregates are a few hundred rows: inline results, no CloudFetch (which needs egress to the workspace storage).
+      const operation = await s.executeStatement(sql, { runAsync: true, useCloudFetch: false });
+      try {
+        const rows = (await operation.fetchAll()).filter((r): r is Row => typeof r === 'object' && r !== null);
+        usage.rowsFetched += rows.length;
+        return rows;
+      } finally {
+        await operation.close().catch(() => undefined);
+      }
     } finally {
-      await operation.close().catch(() => undefined);
+      usage.statementMs += performance.now() - started;
     }
   };
 
@@ -131,6 +152,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
         }
       }
     },
+    usage: () => ({ ...usage }),
     async close() {
       await session?.close().catch(() => undefined);
       await client?.close().catch(() => undefined);
