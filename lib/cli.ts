@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
 import { collectOnce } from './collector';
-import { runDemo } from './demo';
-import { runEmulate } from './emulate';
 import type { CycleReport } from './cycle';
 import { ConfigError, errorMessage } from './errors';
 import { toExposition } from './exposition';
@@ -36,9 +34,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'run':
         return await runCommand(rest, io, log);
       case 'emulate':
-        return await runEmulate(rest, io);
+        return await (require('./emulate') as typeof import('./emulate')).runEmulate(rest, io); // the emulators (DuckDB, Thrift) load only here
       case 'demo':
-        return await runDemo(io, log);
+        return await (require('./demo') as typeof import('./demo')).runDemo(io, log);
       case '--version':
       case 'version':
         io.stdout(`${VERSION}\n`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
-import { DBSQLClient } from '@databricks/sql';
+import type { DBSQLClient } from '@databricks/sql';
 import { cachedTokenSource, createAzureCredential } from '../../azure/credential';
 import { ConfigError, errorMessage } from '../../errors';
 import type { Logger } from '../../log';
@@ -45,6 +45,15 @@ interface Session {
   close(): Promise<unknown>;
 }
 
+/**
+ * The driver (Thrift, Arrow, OAuth: about a quarter of a second to load) is loaded on first connect, so a process that
+ * collects only Synapse never pays for it.
+ */
+function loadDriver(): typeof import('@databricks/sql') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@databricks/sql') as typeof import('@databricks/sql');
+}
+
 const COLD_START = /\b503\b|\b502\b|\b504\b|starting|Couldn't create directory|has not been initialized|already closed|ECONNRESET|ECONNREFUSED|socket hang up|TEMPORARILY_UNAVAILABLE/i;
 
 /**
@@ -61,7 +70,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
 
   const connect = async (): Promise<Session> => {
     if (session) return session;
-    client ??= new DBSQLClient({ logger: { log: () => undefined } });
+    client ??= new (loadDriver().DBSQLClient)({ logger: { log: () => undefined } });
     let caCert: Buffer | undefined;
     if (config.caCertPath) {
       try {
