@@ -6,9 +6,10 @@ import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
 import { isScrapeTarget, listSparkJobs, RUNNING_FILTER, type SparkJob } from './discover';
-import { scrapeApplication, type AppMemo } from './executors';
+import { scrapeApplication } from './executors';
 import { SynapseHttpError, type GetOptions } from './http';
 import { Limiter } from './limiter';
+import { AppMemory } from './memo-store';
 
 export const SYNAPSE_SCOPE = 'https://dev.azuresynapse.net/.default';
 const ROLE_HINT = 'the identity needs the Synapse RBAC role "Synapse Compute Operator" on the workspace (Synapse Studio → Manage → Access control)';
@@ -36,8 +37,8 @@ export interface SynapseSourceOptions {
  */
 export function createSynapseSource(options: SynapseSourceOptions = {}): Source {
   let tokens: AccessTokenSource | undefined;
-  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo). Memory only. */
-  const memory = new Map<string, Map<string, AppMemo>>();
+  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo); also in the state store. */
+  const memory = new AppMemory();
   return {
     name: 'synapse',
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
@@ -51,7 +52,7 @@ export function createSynapseSource(options: SynapseSourceOptions = {}): Source 
   };
 }
 
-async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, memory: Map<string, Map<string, AppMemo>>): Promise<TargetResult> {
+async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, budget: AbortSignal, memory: AppMemory): Promise<TargetResult> {
   const { nowMs, log } = ctx;
   const host = new URL(ws.endpoint).host;
   const base = { job: `synapse-workspace-${ws.name}`, instance: host, workspace_name: ws.name };
@@ -106,12 +107,9 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   for (const t of targets) perPool.set(t.pool, (perPool.get(t.pool) ?? 0) + 1);
   for (const [pool, n] of perPool) put('synapse_connector_application_discovery_target', n, { spark_pool_name: pool });
 
-  // Memos of applications no longer running are dropped with the previous map.
-  const previous = memory.get(ws.name);
-  const memos = new Map<string, AppMemo>();
-  for (const t of targets) memos.set(t.appId!, previous?.get(t.appId!) ?? { addTimes: new Map() });
-  memory.set(ws.name, memos);
+  const memos = await memory.forApplications(ctx.state, ws.name, targets.map((t) => t.appId!));
   const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))));
+  await memory.save(ctx.state, ws.name);
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
     const job = targets[i]!;
