@@ -2,9 +2,10 @@ import type { Config } from './config';
 import { errorMessage } from './errors';
 import { healthMetadata, healthSeries } from './health';
 import type { Logger } from './log';
-import { mergeSeries, type MetricMetadata, type Series } from './series';
+import type { MetricMetadata, Series } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
+import { StreamedCycle } from './stream/streamed-cycle';
 import { decodeSeries, encodeSeries } from './state/series-codec';
 import type { StateStore } from './state/store';
 
@@ -60,6 +61,8 @@ export interface CycleReport {
 }
 
 const UNDELIVERED_KEY = 'remote-write/undelivered';
+/** With a writer, series stream to it in writes of this many requests' worth of samples (lib/collector.ts has 4 lanes). */
+const STREAM_WRITE_REQUESTS = 8;
 
 /**
  * One collection cycle: sources → samples (+ stale markers, + what the last run could not deliver) →
@@ -74,9 +77,19 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(new Error(`cycle budget of ${config.cycleBudgetMs} ms exhausted`)), config.cycleBudgetMs);
   timer.unref?.();
+  // With a writer, series stream to it while the sources collect (lib/stream); --dry-run collects everything first.
+  const stream = writer
+    ? new StreamedCycle({ writer, state, nowMs, flushSamples: STREAM_WRITE_REQUESTS * (config.remoteWrite?.maxSamplesPerRequest ?? 2000), withExternalLabels: (s) => withExternalLabels(s, config.externalLabels) })
+    : undefined;
+  let resent: Series[] = [];
+  if (stream) {
+    resent = decodeSeries(await state.get(UNDELIVERED_KEY));
+    if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
+    await stream.push.pushAlone(resent); // a write of their own, first: each series stays in timestamp order
+  }
   let results: TargetResult[];
   try {
-    results = (await Promise.all(sources.map((source) => collectSafely(source, { config, log, state, signal: budget.signal, nowMs })))).flat();
+    results = (await Promise.all(sources.map((source) => collectSafely(source, { config, log, state, signal: budget.signal, nowMs, ...(stream ? { emit: stream.emitter(source.name) } : {}) })))).flat();
   } finally {
     clearTimeout(timer);
   }
@@ -86,7 +99,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const metadata: MetricMetadata[] = [...healthMetadata];
   const targets: TargetSummary[] = [];
   for (const result of results) {
-    const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs);
+    const { series, markers, emitted } = stream
+      ? await stream.target(result)
+      : { ...(await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs)), emitted: 0 };
     for (const s of series) collected.push(s);
     for (const s of markers) collected.push(s);
     for (const m of result.metadata ?? []) metadata.push(m);
@@ -94,7 +109,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
       source: result.source,
       target: result.target,
       up: result.up ? 1 : 0,
-      series: result.series.length,
+      series: result.series.length + emitted,
       ...(result.error !== undefined ? { error: result.error } : {}),
     });
     if (!result.up) log.warn('target down', { source: result.source, target: result.target, error: result.error });
@@ -102,13 +117,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
 
   const errors: string[] = [];
   let sent = emptyOutcome();
-  let resent: Series[] = [];
-  if (writer) {
-    resent = decodeSeries(await state.get(UNDELIVERED_KEY));
-    if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
-    // Older samples first, so each series stays in timestamp order.
-    sent = await writer.write(resent.length ? mergeSeries([...resent, ...collected]) : collected, dedupeMetadata(metadata));
-  }
+  if (stream) sent = await stream.close(dedupeMetadata(metadata));
 
   const durationSeconds = (now() - startMs) / 1000;
   const health = withExternalLabels(
@@ -138,11 +147,12 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
     errors.push(...sent.errors, ...healthOutcome.errors);
   }
 
-  const all = [...resent, ...collected, ...health];
   const dropped = (o: WriteOutcome) => Object.values(o.samplesDropped).reduce((a, b) => a + b, 0);
+  const healthSamples = health.reduce((n, s) => n + s.samples.length, 0);
   return {
-    series: all.length,
-    samples: all.reduce((n, s) => n + s.samples.length, 0),
+    // Handed to the writer (streamed: re-sent, collected, markers), or collected (--dry-run), plus health.
+    series: (stream ? stream.push.series : collected.length) + health.length,
+    samples: (stream ? stream.push.samples : collected.reduce((n, s) => n + s.samples.length, 0)) + healthSamples,
     requests: sent.requests + healthOutcome.requests,
     failedSamples: sent.samplesFailed + healthOutcome.samplesFailed + dropped(sent) + dropped(healthOutcome),
     targets,

@@ -23,10 +23,39 @@ export class StalenessTracker {
    * set. Series whose samples are all stale markers are not part of the set.
    */
   async update(source: string, target: string, current: readonly Series[], nowMs: number): Promise<{ series: Series[]; markers: Series[] }> {
+    const session = await this.begin(source, target);
+    const series = session.add(current);
+    return { series, markers: await session.finish(nowMs) };
+  }
+
+  /** A target's series given in parts as they are collected (lib/stream): add() each part, then finish() once. */
+  async begin(source: string, target: string): Promise<StalenessSession> {
     const stateKey = this.key(source, target);
-    const previous = decodeSet(await this.state.get(stateKey));
-    const entities = new Map<string, Map<string, number>>();
+    return new StalenessSession(this.state, stateKey, decodeSet(await this.state.get(stateKey)));
+  }
+}
+
+/** Where a name of an entity stands: an index into the part being added, or seen in an earlier part. */
+const SEEN_LIVE = -1;
+const SEEN_STALE = -2;
+
+/** One target's series set being built part by part; finish() sends markers against the previous set and records it. */
+export class StalenessSession {
+  private readonly entities = new Map<string, Map<string, number>>();
+  /** Label sets repeated in a later part than their first: already handed on, so the repeat is left out. */
+  repeatsDropped = 0;
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly stateKey: string,
+    private readonly previous: Map<string, string[]>,
+  ) {}
+
+  /** The part with repeated label sets merged (within the part) or left out (seen in an earlier part). */
+  add(current: readonly Series[]): Series[] {
     const series: Series[] = [];
+    const touched: Array<Map<string, number>> = [];
+    const touchedNames: string[] = [];
     let lastLabels: Labels | undefined;
     let lastEntity = '';
     for (const s of current) {
@@ -34,35 +63,48 @@ export class StalenessTracker {
       lastLabels = s.labels;
       lastEntity = entity;
       const name = s.labels.__name__ ?? '';
-      let names = entities.get(entity);
-      if (names === undefined) entities.set(entity, (names = new Map()));
+      let names = this.entities.get(entity);
+      if (names === undefined) this.entities.set(entity, (names = new Map()));
       const at = names.get(name);
       if (at === undefined) {
         names.set(name, series.length);
+        touched.push(names);
+        touchedNames.push(name);
         series.push(s);
-      } else {
+      } else if (at >= 0) {
         series[at] = withSamplesOf(series[at]!, s);
+      } else {
+        this.repeatsDropped += 1;
       }
     }
-    const live = new Map<string, string[]>();
-    for (const [entity, names] of entities) {
-      const liveNames: string[] = [];
-      for (const [name, i] of names) if (series[i]!.samples.some((x) => !x.stale)) liveNames.push(name);
-      if (liveNames.length) live.set(entity, liveNames);
+    for (let i = 0; i < touched.length; i++) {
+      const names = touched[i]!;
+      const name = touchedNames[i]!;
+      names.set(name, series[names.get(name)!]!.samples.some((x) => !x.stale) ? SEEN_LIVE : SEEN_STALE);
     }
+    return series;
+  }
+
+  /** Stale markers (at `nowMs`) for every series of the previous set not live now; records the current set. */
+  async finish(nowMs: number): Promise<Series[]> {
     const markers: Series[] = [];
-    for (const [entity, names] of previous) {
-      const now = entities.get(entity);
+    for (const [entity, names] of this.previous) {
+      const now = this.entities.get(entity);
       for (const name of names) {
-        const i = now?.get(name);
-        if (i !== undefined && series[i]!.samples.some((x) => !x.stale)) continue;
+        if (now?.get(name) === SEEN_LIVE) continue;
         const labels = labelsFromKey(entity);
         if (name !== '') labels.__name__ = name;
         markers.push(staleMarker(labels, nowMs));
       }
     }
-    await this.state.put(stateKey, encodeSet(live));
-    return { series, markers };
+    const live = new Map<string, string[]>();
+    for (const [entity, names] of this.entities) {
+      const liveNames: string[] = [];
+      for (const [name, state] of names) if (state === SEEN_LIVE) liveNames.push(name);
+      if (liveNames.length) live.set(entity, liveNames);
+    }
+    await this.state.put(this.stateKey, encodeSet(live));
+    return markers;
   }
 }
 

@@ -108,7 +108,22 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   for (const [pool, n] of perPool) put('synapse_connector_application_discovery_target', n, { spark_pool_name: pool });
 
   const memos = await memory.forApplications(ctx.state, ws.name, targets.map((t) => t.appId!));
-  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))));
+  // Pushing: each application's executors go as soon as they are read, while others are still read, and are not
+  // kept; at most 2 × SYNAPSE_CONCURRENCY applications are between request and push, so a slow push slows the reads.
+  const emit = ctx.emit;
+  const inProgress = new Limiter(2 * config.concurrency);
+  const scraped = await Promise.all(
+    targets.map((job) =>
+      emit === undefined
+        ? scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))
+        : inProgress.run(async () => {
+            const result = await scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!));
+            if (result.series.length === 0) return result;
+            await emit(ws.name, result.series);
+            return { ...result, series: [] };
+          }),
+    ),
+  );
   await memory.save(ctx.state, ws.name);
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
