@@ -64,11 +64,24 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   const put = (name: string, value: number, extra: Record<string, string> = {}) =>
     series.push({ labels: { __name__: name, ...base, ...extra }, samples: [{ value, timestampMs: nowMs }] });
 
+  // Applications that ended since the previous cycle: short jobs a scrape-based connector never sees. Listed alongside
+  // the running ones (both through the limiter). The list gives end times to the second; the reported set keeps each
+  // application to one report.
+  const since = Math.floor((state.lastCycleMs ?? nowMs - FIRST_ENDED_LOOKBACK_MS) / 1000) * 1000;
+  const endedFilter = `endTime ge ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  const endedList = listSparkJobs(ws, endedFilter, config, http, limiter).then(
+    (r) => r.jobs.filter((j) => j.endTimeMs !== undefined && j.endTimeMs >= since),
+    (err: unknown) => {
+      log.warn('synapse ended-application list failed', { workspace: ws.name, error: describe(err, ws) });
+      return [] as SparkJob[];
+    },
+  );
   const started = Date.now();
   let running: SparkJob[];
   try {
-    running = (await limiter.run(() => listSparkJobs(ws, RUNNING_FILTER, config, http))).jobs;
+    running = (await listSparkJobs(ws, RUNNING_FILTER, config, http, limiter)).jobs;
   } catch (err) {
+    await endedList; // no request of this workspace outlives its collection
     state.discoveries += 1;
     state.discoveryFailures += 1;
     state.pools = [];
@@ -84,16 +97,7 @@ async function collectWorkspace(ws: SynapseWorkspace, config: SynapseConfig, htt
   put('synapse_connector_application_discovery_count', state.discoveries);
   put('synapse_connector_application_discovery_failed_count', state.discoveryFailures);
 
-  // Applications that ended since the previous cycle: short jobs a scrape-based connector never sees.
-  // The list gives end times to the second; the reported set keeps each application to one report.
-  const since = Math.floor((state.lastCycleMs ?? nowMs - FIRST_ENDED_LOOKBACK_MS) / 1000) * 1000;
-  let ended: SparkJob[] = [];
-  try {
-    const filter = `endTime ge ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-    ended = (await limiter.run(() => listSparkJobs(ws, filter, config, http))).jobs.filter((j) => j.endTimeMs !== undefined && j.endTimeMs >= since);
-  } catch (err) {
-    log.warn('synapse ended-application list failed', { workspace: ws.name, error: describe(err, ws) });
-  }
+  const ended = await endedList;
   const fresh = ended.filter((j) => state.reported[endedKey(j)] === undefined);
   for (const j of fresh) {
     series.push(...endedAppSeries(base, j, nowMs));
