@@ -12,7 +12,7 @@ export interface TargetResult {
   target: string;
   /** False when the target could not be (fully) collected; its `up` series says 0. */
   up: boolean;
-  /** Everything collected, each carrying its own `job` and `instance` labels. */
+  /** Everything collected (but what was handed to `CollectContext.emit`), each carrying its own `job` and `instance` labels. */
   series: Series[];
   /** TYPE/HELP for the metric families in `series`. */
   metadata?: MetricMetadata[];
