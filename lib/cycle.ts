@@ -53,7 +53,7 @@ export interface CycleReport {
   /** Samples not accepted: failed after retries, rejected, or dropped before sending. */
   failedSamples: number;
   targets: TargetSummary[];
-  /** Everything this cycle produced, for --dry-run printing. */
+  /** What this cycle produced, for --dry-run printing (when pushing, series a source streamed are not kept here). */
   collected: Series[];
   metadata: MetricMetadata[];
   durationMs: number;
