@@ -3,39 +3,74 @@ import { startDatabricksEmulator } from '../lib/emulators/databricks';
 import { silentLogger } from '../lib/log';
 import { createDatabricksSource } from '../lib/sources/databricks';
 import { MemoryStateStore } from '../lib/state/store';
+import { periodicWakes, runningMinutes } from './databricks-uptime';
 import { report } from './timing';
 
 /**
- * Warehouse statements per hour at the default refresh intervals with a 1-minute timer, counted by the emulator over
- * 60 simulated cycles, against the exporter's ~18 statements per scrape at its recommended 10-minute interval.
+ * The collector's own cost to the warehouse at the default refresh intervals with a 1-minute timer: statements and
+ * wakes (cycles that ran at least one statement) counted by the emulator over the second of two simulated hours
+ * (the first settles a start at an arbitrary minute), against the exporter at its shortest recommended scrape
+ * interval, 10 minutes, ~18 statements per scrape (a `select 1` ping included). Then what those wakes keep an
+ * auto-stopping warehouse running, for 5- and 10-minute auto-stop, assuming each wake keeps it busy a minute
+ * (warehouse start plus the statements; the exporter's README gives 30–120 s per scrape).
  */
 const EXPORTER_STATEMENTS_PER_SCRAPE = 18;
-const EXPORTER_SCRAPES_PER_HOUR = 6;
+const EXPORTER_SCRAPE_INTERVAL_MS = 10 * 60_000;
+const HOUR_MS = 3_600_000;
+const BUSY_PER_WAKE_MS = 60_000;
+/** A 2X-Small SQL warehouse, serverless or not: 4 DBU per hour running. */
+const DBU_PER_HOUR_2XS = 4;
 
 async function main(): Promise<void> {
-  let clock = Date.now();
+  // An arbitrary start (not on a slot boundary), as a deployment starts whenever it is deployed.
+  let clock = Math.floor(Date.now() / 60_000) * 60_000 + 7 * 60_000 + 13_000;
   const emu = await startDatabricksEmulator({ now: () => clock });
   const config = loadConfig(emu.env, { dryRun: true });
   const source = createDatabricksSource();
   const state = new MemoryStateStore();
   const times: number[] = [];
+  const wakeTimes: number[] = [];
+  let statements = 0;
+  const measureFrom = clock + HOUR_MS;
   try {
-    for (let minute = 0; minute < 60; minute++) {
+    for (let minute = 0; minute < 120; minute++) {
+      const before = emu.stats.statements;
       const t0 = performance.now();
       await source.collect({ config, log: silentLogger, state, signal: new AbortController().signal, nowMs: clock });
       times.push(performance.now() - t0);
-      clock += 60_000;
+      const ran = emu.stats.statements - before;
+      if (clock >= measureFrom) {
+        statements += ran;
+        if (ran > 0) wakeTimes.push(clock);
+      }
+      clock += 60_000 + ((minute * 7919) % 900); // a timer that fires up to 0.9 s late
     }
   } finally {
     await source.close?.();
     await emu.close();
   }
-  const ours = emu.stats.statements;
-  const exporter = EXPORTER_STATEMENTS_PER_SCRAPE * EXPORTER_SCRAPES_PER_HOUR;
-  const refreshing = times[0]!;
-  const cached = [...times.slice(1)].sort((a, b) => a - b)[Math.floor((times.length - 1) / 2)]!;
-  report('databricks_statements_per_hour', exporter / ours, 'x', `exporter ${exporter}/h (${EXPORTER_STATEMENTS_PER_SCRAPE} per scrape every 10 min) vs lakepulse ${ours}/h (1-minute timer; billing hourly, jobs/pipelines/queries every 5 min)`);
-  process.stdout.write(`# databricks_cycle_ms first (all four statements) ${refreshing.toFixed(0)} ms, median of the rest ${cached.toFixed(1)} ms on the built-in data set\n`);
+  const exporterStatements = EXPORTER_STATEMENTS_PER_SCRAPE * (HOUR_MS / EXPORTER_SCRAPE_INTERVAL_MS);
+  const exporterWakes = HOUR_MS / EXPORTER_SCRAPE_INTERVAL_MS;
+  report(
+    'databricks_statements_per_hour',
+    exporterStatements / statements,
+    'x',
+    `exporter ${exporterStatements}/h (${EXPORTER_STATEMENTS_PER_SCRAPE} per scrape every 10 min) vs lakepulse ${statements}/h (1-minute timer; billing 60, jobs 15, pipelines 15, queries 30 min)`,
+  );
+  report('databricks_wakes_per_hour', exporterWakes / wakeTimes.length, 'x', `exporter ${exporterWakes}/h vs lakepulse ${wakeTimes.length}/h (every due domain in one cycle, on 15-minute wall-clock slots)`);
+
+  for (const autoStopMin of [5, 10]) {
+    const o = { busyMs: BUSY_PER_WAKE_MS, autoStopMs: autoStopMin * 60_000, fromMs: measureFrom, windowMs: HOUR_MS };
+    // Our wakes repeat hourly: the measured hour's pattern, shifted one hour back and forward, gives the steady state.
+    const ours = runningMinutes([...wakeTimes.map((t) => t - HOUR_MS), ...wakeTimes, ...wakeTimes.map((t) => t + HOUR_MS)], o);
+    const exporter = runningMinutes(periodicWakes(EXPORTER_SCRAPE_INTERVAL_MS, measureFrom, HOUR_MS), o);
+    const dbu = (min: number) => ((min / 60) * DBU_PER_HOUR_2XS * 24).toFixed(1);
+    process.stdout.write(
+      `# auto-stop ${autoStopMin} min, 1 min busy per wake: warehouse running lakepulse ${ours.toFixed(0)} min/h (${dbu(ours)} DBU/day on 2X-Small), exporter ${exporter.toFixed(0)} min/h (${dbu(exporter)} DBU/day)\n`,
+    );
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  process.stdout.write(`# databricks_cycle_ms max (a refresh) ${sorted.at(-1)!.toFixed(0)} ms, median (cached) ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms on the built-in data set\n`);
 }
 
 void main();

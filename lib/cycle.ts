@@ -5,6 +5,7 @@ import type { Logger } from './log';
 import { mergeSeries, type MetricMetadata, type Series } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
+import { StreamedCycle } from './stream/streamed-cycle';
 import { claimSpool, releaseSpool, spool } from './spool';
 import type { StateStore } from './state/store';
 
@@ -63,7 +64,7 @@ export interface CycleReport {
   /** Samples not accepted: failed after retries, rejected, or dropped before sending. */
   failedSamples: number;
   targets: TargetSummary[];
-  /** Everything this cycle produced, for --dry-run printing. */
+  /** What this cycle produced, for --dry-run printing (when pushing, series a source streamed are not kept here). */
   collected: Series[];
   metadata: MetricMetadata[];
   durationMs: number;
@@ -78,6 +79,9 @@ export interface CycleReport {
  * One collection cycle: sources → samples (+ stale markers, + what the last run could not deliver) →
  * remote write → health series. A bad target never stops the others; nothing undelivered is lost silently.
  */
+/** With a writer, series stream to it in writes of this many requests' worth of samples (lib/collector.ts has 4 lanes). */
+const STREAM_WRITE_REQUESTS = 8;
+
 export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const { config, sources, state, log, writer } = options;
   const runner = options.runner ?? 'all';
@@ -88,9 +92,20 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(new Error(`cycle budget of ${config.cycleBudgetMs} ms exhausted`)), config.cycleBudgetMs);
   timer.unref?.();
+  // With a writer, series stream to it while the sources collect (lib/stream); --dry-run collects everything first.
+  const stream = writer
+    ? new StreamedCycle({ writer, state, nowMs, flushSamples: STREAM_WRITE_REQUESTS * (config.remoteWrite?.maxSamplesPerRequest ?? 2000), withExternalLabels: (s) => withExternalLabels(s, config.externalLabels) })
+    : undefined;
+  // What earlier runs of this runner could not deliver goes first, in a write of its own: each series stays in order.
+  const claim = stream ? await claimSpool(state, runner) : { series: [], keys: [] };
+  const resent = claim.series;
+  if (stream) {
+    if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
+    await stream.push.pushAlone(resent);
+  }
   let results: TargetResult[];
   try {
-    results = (await Promise.all(sources.map((source) => collectSafely(source, { config, log, state, signal: budget.signal, nowMs })))).flat();
+    results = (await Promise.all(sources.map((source) => collectSafely(source, { config, log, state, signal: budget.signal, nowMs, ...(stream ? { emit: stream.emitter(source.name) } : {}) })))).flat();
   } finally {
     clearTimeout(timer);
   }
@@ -100,7 +115,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const metadata: MetricMetadata[] = [...healthMetadata];
   const targets: TargetSummary[] = [];
   for (const result of results) {
-    const { series, markers } = await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs, result.part);
+    const { series, markers, emitted } = stream
+      ? await stream.target(result)
+      : { ...(await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs, result.part)), emitted: 0 };
     for (const s of series) collected.push(s);
     for (const s of markers) collected.push(s);
     for (const m of result.metadata ?? []) metadata.push(m);
@@ -108,7 +125,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
       source: result.source,
       target: result.target,
       up: result.up ? 1 : 0,
-      series: result.series.length,
+      series: result.series.length + emitted,
       ...(result.error !== undefined ? { error: result.error } : {}),
     });
     if (!result.up) log.warn('target down', { source: result.source, target: result.target, error: result.error });
@@ -116,14 +133,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
 
   const errors: string[] = [];
   let sent = emptyOutcome();
-  let resent: Series[] = [];
-  const claim = writer ? await claimSpool(state, runner) : { series: [], keys: [] };
-  if (writer) {
-    resent = claim.series;
-    if (resent.length) log.info('re-sending samples the last run could not deliver', { series: resent.length });
-    // Older samples first, so each series stays in timestamp order.
-    sent = await writer.write(resent.length ? mergeSeries([...resent, ...collected]) : collected, dedupeMetadata(metadata));
-  }
+  if (stream) sent = await stream.close(dedupeMetadata(metadata));
 
   const durationSeconds = (now() - startMs) / 1000;
   const extra = options.extraHealth ? await options.extraHealth(nowMs, state, config.instanceName) : [];
@@ -159,11 +169,12 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
 
   const stateError = options.stateFailure?.();
   if (stateError !== undefined) errors.push(stateError);
-  const all = [...resent, ...collected, ...health];
   const dropped = (o: WriteOutcome) => Object.values(o.samplesDropped).reduce((a, b) => a + b, 0);
+  const healthSamples = health.reduce((n, s) => n + s.samples.length, 0);
   return {
-    series: all.length,
-    samples: all.reduce((n, s) => n + s.samples.length, 0),
+    // Handed to the writer (streamed: re-sent, collected, markers), or collected (--dry-run), plus health.
+    series: (stream ? stream.push.series : collected.length) + health.length,
+    samples: (stream ? stream.push.samples : collected.reduce((n, s) => n + s.samples.length, 0)) + healthSamples,
     requests: sent.requests + healthOutcome.requests,
     failedSamples: sent.samplesFailed + healthOutcome.samplesFailed + dropped(sent) + dropped(healthOutcome),
     targets,

@@ -21,61 +21,98 @@ export class StalenessTracker {
    * Returns the current series with repeated label sets merged (a receiver would reject the repeat), and
    * stale-marker series (at `nowMs`) for every series of the previous set that is absent now; records the current
    * set. Series whose samples are all stale markers are not part of the set. `part` names a slice of the target that
-   * owns its own set (queue fan-out). The set is replaced with a read-modify-write, so a concurrent run of the same
-   * target makes this one compute its markers again against the newer set.
+   * owns its own set (queue fan-out).
    */
   async update(source: string, target: string, current: readonly Series[], nowMs: number, part?: string): Promise<{ series: Series[]; markers: Series[] }> {
-    const { series, entities, live } = indexSeries(current);
-    return this.state.update(this.key(source, target, part), (stored) => {
-      const markers = markersFor(decodeSet(stored), entities, series, nowMs);
-      return { value: encodeSet(live), result: { series, markers } };
-    });
+    const session = await this.begin(source, target, part);
+    const series = session.add(current);
+    return { series, markers: await session.finish(nowMs) };
+  }
+
+  /** A target's series given in parts as they are collected (lib/stream): add() each part, then finish() once. */
+  async begin(source: string, target: string, part?: string): Promise<StalenessSession> {
+    return new StalenessSession(this.state, this.key(source, target, part));
   }
 }
 
-/** Merges repeated label sets and groups series by entity; `live` is the set to record. */
-function indexSeries(current: readonly Series[]): { series: Series[]; entities: Map<string, Map<string, number>>; live: Map<string, string[]> } {
-  const entities = new Map<string, Map<string, number>>();
-  const series: Series[] = [];
-  let lastLabels: Labels | undefined;
-  let lastEntity = '';
-  for (const s of current) {
-    const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
-    lastLabels = s.labels;
-    lastEntity = entity;
-    const name = s.labels.__name__ ?? '';
-    let names = entities.get(entity);
-    if (names === undefined) entities.set(entity, (names = new Map()));
-    const at = names.get(name);
-    if (at === undefined) {
-      names.set(name, series.length);
-      series.push(s);
-    } else {
-      series[at] = withSamplesOf(series[at]!, s);
-    }
-  }
-  const live = new Map<string, string[]>();
-  for (const [entity, names] of entities) {
-    const liveNames: string[] = [];
-    for (const [name, i] of names) if (series[i]!.samples.some((x) => !x.stale)) liveNames.push(name);
-    if (liveNames.length) live.set(entity, liveNames);
-  }
-  return { series, entities, live };
-}
+/** Where a name of an entity stands: an index into the part being added, or seen in an earlier part. */
+const SEEN_LIVE = -1;
+const SEEN_STALE = -2;
 
-function markersFor(previous: Map<string, string[]>, entities: Map<string, Map<string, number>>, series: readonly Series[], nowMs: number): Series[] {
-  const markers: Series[] = [];
-  for (const [entity, names] of previous) {
-    const now = entities.get(entity);
-    for (const name of names) {
-      const i = now?.get(name);
-      if (i !== undefined && series[i]!.samples.some((x) => !x.stale)) continue;
-      const labels = labelsFromKey(entity);
-      if (name !== '') labels.__name__ = name;
-      markers.push(staleMarker(labels, nowMs));
+/** One target's series set being built part by part; finish() sends markers against the previous set and records it. */
+export class StalenessSession {
+  private readonly entities = new Map<string, Map<string, number>>();
+  /** Label sets repeated in a later part than their first: already handed on, so the repeat is left out. */
+  repeatsDropped = 0;
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly stateKey: string,
+  ) {}
+
+  /** The part with repeated label sets merged (within the part) or left out (seen in an earlier part). */
+  add(current: readonly Series[]): Series[] {
+    const series: Series[] = [];
+    const touched: Array<Map<string, number>> = [];
+    const touchedNames: string[] = [];
+    let lastLabels: Labels | undefined;
+    let lastEntity = '';
+    for (const s of current) {
+      const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
+      lastLabels = s.labels;
+      lastEntity = entity;
+      const name = s.labels.__name__ ?? '';
+      let names = this.entities.get(entity);
+      if (names === undefined) this.entities.set(entity, (names = new Map()));
+      const at = names.get(name);
+      if (at === undefined) {
+        names.set(name, series.length);
+        touched.push(names);
+        touchedNames.push(name);
+        series.push(s);
+      } else if (at >= 0) {
+        series[at] = withSamplesOf(series[at]!, s);
+      } else {
+        this.repeatsDropped += 1;
+      }
     }
+    for (let i = 0; i < touched.length; i++) {
+      const names = touched[i]!;
+      const name = touchedNames[i]!;
+      names.set(name, series[names.get(name)!]!.samples.some((x) => !x.stale) ? SEEN_LIVE : SEEN_STALE);
+    }
+    return series;
   }
-  return markers;
+
+  /**
+   * Stale markers (at `nowMs`) for every series of the previous set not live now; records the current set. A
+   * read-modify-write: if another run of the same target wrote the set meanwhile, the markers are worked out again
+   * against that newer set.
+   */
+  async finish(nowMs: number): Promise<Series[]> {
+    const live = new Map<string, string[]>();
+    for (const [entity, names] of this.entities) {
+      const liveNames: string[] = [];
+      for (const [name, state] of names) if (state === SEEN_LIVE) liveNames.push(name);
+      if (liveNames.length) live.set(entity, liveNames);
+    }
+    const encoded = encodeSet(live);
+    return this.state.update(this.stateKey, (stored) => ({ value: encoded, result: this.markersAgainst(decodeSet(stored), nowMs) }));
+  }
+
+  private markersAgainst(previous: Map<string, string[]>, nowMs: number): Series[] {
+    const markers: Series[] = [];
+    for (const [entity, names] of previous) {
+      const now = this.entities.get(entity);
+      for (const name of names) {
+        if (now?.get(name) === SEEN_LIVE) continue;
+        const labels = labelsFromKey(entity);
+        if (name !== '') labels.__name__ = name;
+        markers.push(staleMarker(labels, nowMs));
+      }
+    }
+    return markers;
+  }
 }
 
 /** Every label but `__name__`, sorted, empty values left out (as labelsFromKey reads it back). */

@@ -86,7 +86,10 @@ async function collectApplicationsOf(message: CollectMessage, ws: SynapseWorkspa
         name: 'synapse',
         async collect(ctx) {
           try {
-            const apps = await sharedSynapseCollector(credential).collectApplications(ws, message.applications, ctx, 'merge');
+            // A slice is bounded (SYNAPSE_APPS_PER_MESSAGE), so it returns whole rather than streaming: its series set is
+            // the slice's own (`part`), which the stream's per-target bookkeeping does not know.
+            const { emit: _streamed, ...whole } = ctx;
+            const apps = await sharedSynapseCollector(credential).collectApplications(ws, message.applications, whole, part);
             return [{ source: 'synapse', target: ws.name, part, up: true, series: apps.series, metadata: apps.metadata }];
           } catch (err) {
             return [{ source: 'synapse', target: ws.name, part, up: false, series: [], error: errorMessage(err) }];

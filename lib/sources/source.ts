@@ -12,7 +12,7 @@ export interface TargetResult {
   target: string;
   /** False when the target could not be (fully) collected; its `up` series says 0. */
   up: boolean;
-  /** Everything collected, each carrying its own `job` and `instance` labels. */
+  /** Everything collected (but what was handed to `CollectContext.emit`), each carrying its own `job` and `instance` labels. */
   series: Series[];
   /** TYPE/HELP for the metric families in `series`. */
   metadata?: MetricMetadata[];
@@ -34,6 +34,12 @@ export interface CollectContext {
   signal: AbortSignal;
   /** The cycle's timestamp, used for every sample it produces (ms since epoch). */
   nowMs: number;
+  /**
+   * When set (the cycle pushes), a source may hand over a target's series as it collects them instead of returning
+   * them in `TargetResult.series`, so they are pushed while the rest is still being read (lib/stream). Each label set
+   * goes in one part only; the target's result still follows.
+   */
+  emit?(target: string, series: Series[]): Promise<void>;
 }
 
 /** A source never throws for one bad target: it returns that target with up=false. */

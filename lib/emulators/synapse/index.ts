@@ -24,11 +24,19 @@ export interface SynapseEmulatorOptions {
   pageSize?: number;
   /** Clock for the built-in data set and the list's durations; default Date.now. */
   nowMs?: number;
+  /**
+   * Also serve this workspace at the server's root, as its own host does (`https://<name>.dev.azuresynapse.net/monitoring/…`);
+   * its endpoint is then the bare `http://127.0.0.1:<port>`. Two emulators on two ports stand in for two hosts.
+   */
+  rootWorkspace?: string;
 }
 
 export interface SynapseEmulator {
   baseUrl: string;
-  /** Each workspace's endpoint `http://127.0.0.1:<port>/ws/<name>`, standing in for `https://<name>.dev.azuresynapse.net`. */
+  /**
+   * Each workspace's endpoint `http://127.0.0.1:<port>/ws/<name>` (the root workspace's: `http://127.0.0.1:<port>`), standing in
+   * for `https://<name>.dev.azuresynapse.net`.
+   */
   workspaces: Array<{ name: string; endpoint: string }>;
   env: { SYNAPSE_WORKSPACES: string };
   faults: SynapseFaults;
@@ -138,7 +146,7 @@ export async function startSynapseEmulator(options: SynapseEmulatorOptions = {})
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const match = /^\/ws\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const match = /^\/ws\/([^/]+)(\/.*)?$/.exec(url.pathname) ?? (options.rootWorkspace !== undefined ? ['', encodeURIComponent(options.rootWorkspace), url.pathname] : null);
     if (!match) return send(res, json(404, { code: 'NotFound', message: 'unknown workspace path' }));
     const wsName = decodeURIComponent(match[1]!);
     const ws = data.workspaces.find((w) => w.name === wsName);
@@ -170,7 +178,7 @@ export async function startSynapseEmulator(options: SynapseEmulatorOptions = {})
   server.keepAliveTimeout = 30_000;
   const listener = await listenOnLoopback(server, options.port ?? 0);
   const baseUrl = `http://127.0.0.1:${listener.port}`;
-  const workspaces = data.workspaces.map((w) => ({ name: w.name, endpoint: `${baseUrl}/ws/${encodeURIComponent(w.name)}` }));
+  const workspaces = data.workspaces.map((w) => ({ name: w.name, endpoint: w.name === options.rootWorkspace ? baseUrl : `${baseUrl}/ws/${encodeURIComponent(w.name)}` }));
 
   return {
     baseUrl,

@@ -28,6 +28,16 @@ export interface DatabricksConfig {
   tableRecheckCycles: number;
 }
 
+/**
+ * Refresh intervals by how fresh each system table really is, so the warehouse can sleep between refreshes. They divide
+ * one another and refreshes are aligned to wall-clock slots (schedule.ts), so all due domains share one wake: 4 wakes
+ * and 11 statements an hour.
+ * - billing: `system.billing.usage` arrives hours late and is restated for days; hourly is already generous.
+ * - jobs, pipelines: the lakeflow timelines lag by minutes; every 15 minutes keeps failures and durations close.
+ * - queries: `system.query.history` rows typically arrive within the hour; a faster refresh would not see them sooner.
+ */
+export const DEFAULT_REFRESH_MINUTES = { billing: 60, jobs: 15, pipelines: 15, queries: 30 } as const;
+
 /** The Databricks source is enabled when DATABRICKS_SERVER_HOSTNAME and DATABRICKS_HTTP_PATH are set. */
 export function loadDatabricksConfig(env: EnvReader): DatabricksConfig | undefined {
   const serverHostname = env.string('DATABRICKS_SERVER_HOSTNAME');
@@ -73,10 +83,10 @@ export function loadDatabricksConfig(env: EnvReader): DatabricksConfig | undefin
       queriesHours: env.positiveInt('DATABRICKS_QUERIES_WINDOW_HOURS', 1),
     },
     refreshMs: {
-      billing: env.positiveInt('DATABRICKS_BILLING_REFRESH_MINUTES', 60) * 60_000,
-      jobs: env.positiveInt('DATABRICKS_JOBS_REFRESH_MINUTES', 5) * 60_000,
-      pipelines: env.positiveInt('DATABRICKS_PIPELINES_REFRESH_MINUTES', 5) * 60_000,
-      queries: env.positiveInt('DATABRICKS_QUERIES_REFRESH_MINUTES', 5) * 60_000,
+      billing: env.positiveInt('DATABRICKS_BILLING_REFRESH_MINUTES', DEFAULT_REFRESH_MINUTES.billing) * 60_000,
+      jobs: env.positiveInt('DATABRICKS_JOBS_REFRESH_MINUTES', DEFAULT_REFRESH_MINUTES.jobs) * 60_000,
+      pipelines: env.positiveInt('DATABRICKS_PIPELINES_REFRESH_MINUTES', DEFAULT_REFRESH_MINUTES.pipelines) * 60_000,
+      queries: env.positiveInt('DATABRICKS_QUERIES_REFRESH_MINUTES', DEFAULT_REFRESH_MINUTES.queries) * 60_000,
     },
     statementTimeoutSeconds: env.positiveInt('DATABRICKS_STATEMENT_TIMEOUT_SECONDS', 300),
     coldStartDeadlineMs: env.positiveInt('DATABRICKS_COLD_START_DEADLINE_SECONDS', 600) * 1000,

@@ -4,10 +4,12 @@ import type { MetricMetadata, Series } from '../../series';
 import type { CollectContext, Source, TargetResult } from '../source';
 import { billing } from './billing';
 import type { DatabricksConfig } from './config';
+import { costMetadata, costSeries, usageBetween, type CycleUsage } from './cost';
 import { readAggregateRow, STATEMENT_MARKER, type Domain, type Point } from './domain';
 import { jobs } from './jobs';
 import { pipelines } from './pipelines';
 import { queries } from './queries';
+import { planCycle, type ScheduleState } from './schedule';
 import { createWarehouse, TableAccessError, type Warehouse } from './warehouse';
 
 export const DOMAINS: readonly Domain[] = [billing, jobs, pipelines, queries];
@@ -19,12 +21,15 @@ interface DomainState {
   /** A missing or ungranted table: cycles to skip before trying again. */
   unavailableCyclesLeft?: number;
   unavailableReason?: string;
+  /** When the table was last found missing (its recheck waits for a wake or the domain's next slot). */
+  unavailableSinceMs?: number;
 }
 
 const metadata: MetricMetadata[] = [
   ...DOMAINS.flatMap((d) => d.metadata),
   { name: 'databricks_up', type: 'gauge', help: '1 when this cycle reached the warehouse (or every domain was served from a fresh cache), 0 when a statement or the connection failed.' },
   { name: 'databricks_scrape_status', type: 'gauge', help: "1 when the domain's metrics are current (queried this cycle or cached within the refresh interval), else 0." },
+  ...costMetadata,
 ];
 
 /**
@@ -40,8 +45,12 @@ const metadata: MetricMetadata[] = [
  * - `databricks_scrape_status{query}` is 1 when that domain's metrics are current, else 0.
  * - After a warehouse failure, a domain's cache younger than 2× its refresh interval is still re-emitted (with
  *   scrape_status 0); an older one is not, so the series end instead of repeating old values.
- * - A missing/ungranted table logs ONE error line naming the GRANT, and the domain is retried only every
- *   DATABRICKS_TABLE_RECHECK_CYCLES cycles; that countdown lives in ctx.state (`databricks/<host>/<domain>`).
+ * - A missing/ungranted table logs ONE error line naming the GRANT, and the domain is retried only after
+ *   DATABRICKS_TABLE_RECHECK_CYCLES cycles, at the next wake (schedule.ts); that countdown lives in ctx.state
+ *   (`databricks/<host>/<domain>`).
+ * - A domain is due in the first cycle of each wall-clock slot of its interval (schedule.ts), and every due domain
+ *   runs in that cycle, back to back on the one session: one wake of the warehouse per slot, however many domains.
+ * - The collector's own cost (wakes, statements, their time and rows) is counted across runs (cost.ts).
  */
 export function createDatabricksSource(options: { credential?: TokenCredential; sleep?: (ms: number) => Promise<void> } = {}): Source {
   let warehouse: Warehouse | undefined;
@@ -71,15 +80,26 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
     for (const p of points) series.push({ labels: { __name__: p.name, ...base, ...p.labels }, samples: [{ value: p.value, timestampMs: nowMs }] });
   };
 
-  for (const domain of DOMAINS) {
-    const key = `databricks/${config.serverHostname}/${domain.name}`;
-    const state = readState(await ctx.state.get(key));
-    const refreshMs = config.refreshMs[domain.name];
+  const keys = DOMAINS.map((domain) => `databricks/${config.serverHostname}/${domain.name}`);
+  const states = await Promise.all(keys.map(async (key) => readState(await ctx.state.get(key))));
+  const refreshMs = DOMAINS.map((domain) => config.refreshMs[domain.name]);
+  // Every due domain in this one cycle, back to back on one session: one wake of the warehouse.
+  const schedule = states.map(scheduleStateOf);
+  const plan = planCycle(schedule, refreshMs, nowMs);
+  schedule.forEach((sched, i) => {
+    if (sched.unavailableCyclesLeft !== undefined) states[i]!.unavailableCyclesLeft = sched.unavailableCyclesLeft;
+  });
+  const usage: CycleUsage = {};
+
+  for (let i = 0; i < DOMAINS.length; i++) {
+    const domain = DOMAINS[i]!;
+    const state = states[i]!;
+    const refresh = refreshMs[i]!;
     let current = false;
-    if (state.unavailableCyclesLeft !== undefined && state.unavailableCyclesLeft > 0) {
-      state.unavailableCyclesLeft -= 1;
+    if (plan[i] === 'unavailable') {
       errors.push(`${domain.name}: ${state.unavailableReason ?? 'table unavailable'}`);
-    } else if (!connectionFailed && (state.refreshedAtMs === undefined || nowMs - state.refreshedAtMs >= refreshMs || state.points === undefined)) {
+    } else if (plan[i] === 'query' && !connectionFailed) {
+      const before = warehouse.usage();
       try {
         const rows = await warehouse.query(`${STATEMENT_MARKER} ${domain.sql(config)}`, ctx.signal);
         const points: Point[] = [];
@@ -95,12 +115,14 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
         state.refreshedAtMs = nowMs;
         delete state.unavailableCyclesLeft;
         delete state.unavailableReason;
+        delete state.unavailableSinceMs;
         current = true;
       } catch (err) {
         if (err instanceof TableAccessError) {
           const grants = grantsFor(config, domain.tables, err.full);
           state.unavailableReason = `${err.errorClass}: ${err.message.slice(0, 200)} — run: ${grants} (and USE CATALOG/USE SCHEMA on ${config.catalog})`;
           state.unavailableCyclesLeft = config.tableRecheckCycles;
+          state.unavailableSinceMs = nowMs;
           log.error('databricks domain unavailable', { domain: domain.name, error: state.unavailableReason });
           errors.push(`${domain.name}: ${state.unavailableReason}`);
         } else {
@@ -109,22 +131,25 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
           log.error('databricks statement failed', { domain: domain.name, error: message });
           errors.push(`${domain.name}: ${message}`);
           // A recent cache still describes the workspace; one older than two refresh intervals is not re-emitted.
-          if (state.points && state.refreshedAtMs !== undefined && nowMs - state.refreshedAtMs < 2 * refreshMs) emit(state.points);
+          if (state.points && state.refreshedAtMs !== undefined && nowMs - state.refreshedAtMs < 2 * refresh) emit(state.points);
         }
+      } finally {
+        usage[domain.name] = usageBetween(before, warehouse.usage());
       }
     } else {
       // Not due yet, or due but skipped because the warehouse failed earlier in this cycle.
       const age = state.refreshedAtMs === undefined ? Infinity : nowMs - state.refreshedAtMs;
-      current = state.points !== undefined && age < refreshMs;
-      if (!current && state.points && age < 2 * refreshMs) emit(state.points);
+      current = state.points !== undefined && age < refresh;
+      if (!current && state.points && age < 2 * refresh) emit(state.points);
     }
     if (current && state.points) emit(state.points);
     if (current) anyCurrent = true;
     series.push({ labels: { __name__: 'databricks_scrape_status', ...base, query: domain.name }, samples: [{ value: current ? 1 : 0, timestampMs: nowMs }] });
-    await ctx.state.put(key, state);
   }
+  await Promise.all(keys.map((key, i) => ctx.state.put(key, states[i]!)));
   const up = !connectionFailed && anyCurrent;
   series.push({ labels: { __name__: 'databricks_up', ...base }, samples: [{ value: up ? 1 : 0, timestampMs: nowMs }] });
+  for (const s of await costSeries({ state: ctx.state, host: config.serverHostname, instance: ctx.config.instanceName, nowMs, usage })) series.push(s);
   return {
     source: 'databricks',
     target: config.serverHostname,
@@ -132,6 +157,15 @@ async function collectWarehouse(config: DatabricksConfig, warehouse: Warehouse, 
     series,
     metadata,
     ...(errors.length ? { error: errors.join('; ') } : {}),
+  };
+}
+
+function scheduleStateOf(s: DomainState): ScheduleState {
+  return {
+    hasPoints: s.points !== undefined,
+    ...(s.refreshedAtMs !== undefined ? { refreshedAtMs: s.refreshedAtMs } : {}),
+    ...(s.unavailableCyclesLeft !== undefined ? { unavailableCyclesLeft: s.unavailableCyclesLeft } : {}),
+    ...(s.unavailableSinceMs !== undefined ? { unavailableSinceMs: s.unavailableSinceMs } : {}),
   };
 }
 
@@ -153,6 +187,7 @@ function readState(stored: unknown): DomainState {
   if (typeof o.refreshedAtMs === 'number') s.refreshedAtMs = o.refreshedAtMs;
   if (typeof o.unavailableCyclesLeft === 'number') s.unavailableCyclesLeft = o.unavailableCyclesLeft;
   if (typeof o.unavailableReason === 'string') s.unavailableReason = o.unavailableReason;
+  if (typeof o.unavailableSinceMs === 'number') s.unavailableSinceMs = o.unavailableSinceMs;
   if (Array.isArray(o.points)) {
     s.points = [];
     for (const p of o.points as unknown[]) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
-import { DBSQLClient } from '@databricks/sql';
+import type { DBSQLClient } from '@databricks/sql';
 import { cachedTokenSource, createAzureCredential } from '../../azure/credential';
 import { ConfigError, errorMessage } from '../../errors';
 import type { Logger } from '../../log';
@@ -23,15 +23,36 @@ export class TableAccessError extends Error {
   }
 }
 
+/** What the warehouse was asked to do, accumulated over the client's life (the caller takes differences). */
+export interface WarehouseUsage {
+  /** ExecuteStatement calls, each cold-start retry included. */
+  statements: number;
+  /** Wall time from ExecuteStatement to the last row fetched (or the failure), summed. */
+  statementMs: number;
+  /** Result rows fetched. */
+  rowsFetched: number;
+}
+
 export interface Warehouse {
   /** Runs one statement; a cold-start retry never starts after `signal` is aborted. */
   query(sql: string, signal?: AbortSignal): Promise<Row[]>;
+  /** A copy of the running totals. */
+  usage(): WarehouseUsage;
   close(): Promise<void>;
 }
 
 interface Session {
   executeStatement(sql: string, options?: Record<string, unknown>): Promise<{ fetchAll(): Promise<unknown[]>; close(): Promise<unknown> }>;
   close(): Promise<unknown>;
+}
+
+/**
+ * The driver (Thrift, Arrow, OAuth: about a quarter of a second to load) is loaded on first connect, so a process that
+ * collects only Synapse never pays for it.
+ */
+function loadDriver(): typeof import('@databricks/sql') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@databricks/sql') as typeof import('@databricks/sql');
 }
 
 const COLD_START = /\b503\b|\b502\b|\b504\b|starting|Couldn't create directory|has not been initialized|already closed|ECONNRESET|ECONNREFUSED|socket hang up|TEMPORARILY_UNAVAILABLE/i;
@@ -50,7 +71,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
 
   const connect = async (): Promise<Session> => {
     if (session) return session;
-    client ??= new DBSQLClient({ logger: { log: () => undefined } });
+    client ??= new (loadDriver().DBSQLClient)({ logger: { log: () => undefined } });
     let caCert: Buffer | undefined;
     if (config.caCertPath) {
       try {
@@ -93,15 +114,24 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
     return session;
   };
 
+  const usage: WarehouseUsage = { statements: 0, statementMs: 0, rowsFetched: 0 };
+
   const runOnce = async (sql: string): Promise<Row[]> => {
     const s = await connect();
-    // Aggregates are a few hundred rows: inline results, no CloudFetch (which needs egress to the workspace storage).
-    const operation = await s.executeStatement(sql, { runAsync: true, useCloudFetch: false });
+    const started = performance.now();
+    usage.statements += 1;
     try {
-      const rows = await operation.fetchAll();
-      return rows.filter((r): r is Row => typeof r === 'object' && r !== null);
+      // Aggregates are a few hundred rows: inline results, no CloudFetch (which needs egress to the workspace storage).
+      const operation = await s.executeStatement(sql, { runAsync: true, useCloudFetch: false });
+      try {
+        const rows = (await operation.fetchAll()).filter((r): r is Row => typeof r === 'object' && r !== null);
+        usage.rowsFetched += rows.length;
+        return rows;
+      } finally {
+        await operation.close().catch(() => undefined);
+      }
     } finally {
-      await operation.close().catch(() => undefined);
+      usage.statementMs += performance.now() - started;
     }
   };
 
@@ -133,6 +163,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
         }
       }
     },
+    usage: () => ({ ...usage }),
     async close() {
       await session?.close().catch(() => undefined);
       await client?.close().catch(() => undefined);

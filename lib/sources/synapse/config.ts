@@ -1,8 +1,12 @@
 import { ConfigError } from '../../errors';
 import { EnvReader, parseUrl } from '../../env';
+import { workspaceNameOf } from './workspace-name';
 
 export interface SynapseWorkspace {
-  /** Workspace name, e.g. `contoso` for https://contoso.dev.azuresynapse.net. */
+  /**
+   * Workspace name, e.g. `contoso` for https://contoso.dev.azuresynapse.net, `127.0.0.1:9001` for
+   * http://127.0.0.1:9001 (see workspaceNameOf); unique among the configured workspaces.
+   */
   name: string;
   /** Endpoint base URL without a trailing slash. */
   endpoint: string;
@@ -32,8 +36,7 @@ export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
   for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     if (/^[a-z]+:\/\//i.test(item)) {
       const url = parseUrl('SYNAPSE_WORKSPACES', item);
-      const name = url.hostname.endsWith('.dev.azuresynapse.net') ? url.hostname.split('.')[0]! : (url.pathname.split('/').filter(Boolean).pop() ?? url.hostname);
-      workspaces.push({ name, endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}` });
+      workspaces.push({ name: workspaceNameOf(url), endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}` });
     } else if (/^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$/i.test(item)) {
       workspaces.push({ name: item.toLowerCase(), endpoint: `https://${item.toLowerCase()}.dev.azuresynapse.net` });
     } else {
@@ -41,6 +44,7 @@ export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
     }
   }
   if (workspaces.length === 0) throw new ConfigError('SYNAPSE_WORKSPACES', 'SYNAPSE_WORKSPACES lists no workspace');
+  assertDistinct(workspaces);
   return {
     workspaces,
     concurrency: env.positiveInt('SYNAPSE_CONCURRENCY', 16),
@@ -50,4 +54,19 @@ export function loadSynapseConfig(env: EnvReader): SynapseConfig | undefined {
     apiVersion: env.string('SYNAPSE_API_VERSION') ?? '2019-11-01-preview',
     appsPerMessage: env.positiveInt('SYNAPSE_APPS_PER_MESSAGE', 50),
   };
+}
+
+/** Two entries with one name would write into each other's series and state: say which, rather than mix them. */
+function assertDistinct(workspaces: readonly SynapseWorkspace[]): void {
+  const byName = new Map<string, SynapseWorkspace>();
+  for (const ws of workspaces) {
+    const other = byName.get(ws.name);
+    if (other === undefined) {
+      byName.set(ws.name, ws);
+      continue;
+    }
+    // Endpoints are scheme, host and path only (no user info, no query): safe to print.
+    const what = other.endpoint === ws.endpoint ? `lists ${ws.endpoint} twice` : `lists ${other.endpoint} and ${ws.endpoint}, which would both be workspace ${JSON.stringify(ws.name)}`;
+    throw new ConfigError('SYNAPSE_WORKSPACES', `SYNAPSE_WORKSPACES ${what}; list each workspace once, by a distinct name or endpoint`);
+  }
 }

@@ -1,5 +1,6 @@
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { getText, SynapseHttpError, type GetOptions } from './http';
+import type { Limiter } from './limiter';
 
 /** One Spark application as the monitoring API lists it, validated. */
 export interface SparkJob {
@@ -21,38 +22,80 @@ export const RUNNING_FILTER = "(state eq 'submitting') or (state eq 'inprogress'
 
 /**
  * Lists applications page by page (`skip`) until `nJobs` is covered or the page cap is reached, de-duplicated by
- * (pool, livy id). Rows that cannot be read are skipped and counted.
+ * (pool, livy id). Rows that cannot be read are skipped and counted. With a `limiter`, each page is one task of it and,
+ * once the first page has told `nJobs` and the page size, the pages still needed are read at once (the limiter bounds
+ * how many are in flight), then any shortfall page by page as before.
  */
-export async function listSparkJobs(ws: SynapseWorkspace, filter: string, config: SynapseConfig, http: GetOptions): Promise<{ jobs: SparkJob[]; badRows: number; truncated: boolean }> {
+export async function listSparkJobs(
+  ws: SynapseWorkspace,
+  filter: string,
+  config: SynapseConfig,
+  http: GetOptions,
+  limiter?: Limiter,
+): Promise<{ jobs: SparkJob[]; badRows: number; truncated: boolean }> {
   const byKey = new Map<string, SparkJob>();
   let badRows = 0;
-  let skip = 0;
-  for (let page = 0; page < config.maxPages; page++) {
+  const read = async (skip: number): Promise<Page> => {
     const url = `${ws.endpoint}/monitoring/workloadTypes/spark/applications?api-version=${encodeURIComponent(config.apiVersion)}&skip=${skip}&filter=${encodeURIComponent(filter)}`;
-    const text = await getText(url, http);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new SynapseHttpError(200, 'the monitoring API answered a body that is not JSON');
+    const page = readPage(await (limiter ? limiter.run(() => getText(url, http)) : getText(url, http)));
+    badRows += page.badRows;
+    return page;
+  };
+  let skip = 0;
+  /** Keeps a page's jobs (first sighting wins); true when the listing is complete. */
+  const take = (page: Page): boolean => {
+    for (const job of page.jobs) {
+      const key = `${job.pool}\u0000${job.livyId}`;
+      if (!byKey.has(key)) byKey.set(key, job);
     }
-    if (typeof body !== 'object' || body === null) throw new SynapseHttpError(200, 'the monitoring API answered an unexpected shape');
-    const { nJobs, sparkJobs } = body as { nJobs?: unknown; sparkJobs?: unknown };
-    const rows = Array.isArray(sparkJobs) ? (sparkJobs as unknown[]) : [];
-    for (const row of rows) {
-      const job = toSparkJob(row);
-      if (job === undefined) badRows++;
-      else {
-        // A row seen again on a later page (the list shifted under `skip`): the first sighting is kept.
-        const key = `${job.pool}\u0000${job.livyId}`;
-        if (!byKey.has(key)) byKey.set(key, job);
-      }
-    }
-    skip += rows.length;
-    const total = typeof nJobs === 'number' ? nJobs : 0;
-    if (rows.length === 0 || skip >= total) return { jobs: [...byKey.values()], badRows, truncated: false };
+    skip += page.rows;
+    return page.rows === 0 || skip >= page.total;
+  };
+  const done = () => ({ jobs: [...byKey.values()], badRows, truncated: false });
+
+  const first = await read(0);
+  if (take(first)) return done();
+  let pages = 1;
+  if (limiter) {
+    // Read at once, taken in list order, so the first sighting kept is the one reading them one by one would keep.
+    const skips: number[] = [];
+    for (let at = skip; at < first.total && pages + skips.length < config.maxPages; at += first.rows) skips.push(at);
+    const rest = await Promise.all(skips.map((at) => read(at)));
+    pages += rest.length;
+    for (const page of rest) if (take(page)) return done();
   }
+  for (; pages < config.maxPages; pages++) if (take(await read(skip))) return done();
   return { jobs: [...byKey.values()], badRows, truncated: true };
+}
+
+interface Page {
+  jobs: SparkJob[];
+  /** Rows on the page, readable or not (how far `skip` moves). */
+  rows: number;
+  badRows: number;
+  /** `nJobs`: rows the whole list has. */
+  total: number;
+}
+
+/** One page of the monitoring list: its readable rows, the unreadable ones counted, and `nJobs`. */
+function readPage(text: string): Page {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new SynapseHttpError(200, 'the monitoring API answered a body that is not JSON');
+  }
+  if (typeof body !== 'object' || body === null) throw new SynapseHttpError(200, 'the monitoring API answered an unexpected shape');
+  const { nJobs, sparkJobs } = body as { nJobs?: unknown; sparkJobs?: unknown };
+  const rows = Array.isArray(sparkJobs) ? (sparkJobs as unknown[]) : [];
+  const jobs: SparkJob[] = [];
+  let badRows = 0;
+  for (const row of rows) {
+    const job = toSparkJob(row);
+    if (job === undefined) badRows++;
+    else jobs.push(job);
+  }
+  return { jobs, rows: rows.length, badRows, total: typeof nJobs === 'number' ? nJobs : 0 };
 }
 
 function toSparkJob(row: unknown): SparkJob | undefined {

@@ -104,8 +104,7 @@ export async function scrapeApplication(
   for (const s of samples) {
     let family = families.get(s.name);
     if (family === undefined) {
-      const renamed = s.name.startsWith('metrics_') ? `spark_${s.name.slice(8)}` : s.name;
-      family = { name: renamed, type: renamed.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${s.name}, as Spark's /metrics/executors/prometheus reports it.` };
+      family = familyOf(s.name);
       families.set(s.name, family);
     }
     let template = merged.get(s.labels);
@@ -122,6 +121,21 @@ export async function scrapeApplication(
     series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
   }
   return { up: true, ended: false, series, metadata: [...families.values()] };
+}
+
+/** Spark's family names repeat in every application: one metadata object each, shared (bounded; cleared when full). */
+const familyCache = new Map<string, MetricMetadata>();
+const FAMILY_CACHE_LIMIT = 10_000;
+
+function familyOf(sparkName: string): MetricMetadata {
+  let family = familyCache.get(sparkName);
+  if (family === undefined) {
+    const renamed = sparkName.startsWith('metrics_') ? `spark_${sparkName.slice(8)}` : sparkName;
+    family = { name: renamed, type: renamed.endsWith('_total') ? 'counter' : 'gauge', help: `Spark executor metric ${sparkName}, as Spark's /metrics/executors/prometheus reports it.` };
+    if (familyCache.size >= FAMILY_CACHE_LIMIT) familyCache.clear();
+    familyCache.set(sparkName, family);
+  }
+  return family;
 }
 
 function errorText(err: unknown): string {

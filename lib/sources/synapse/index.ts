@@ -6,9 +6,10 @@ import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
 import { isScrapeTarget, listSparkJobs, RUNNING_FILTER, type SparkJob } from './discover';
-import { scrapeApplication, type AppMemo } from './executors';
+import { scrapeApplication } from './executors';
 import { SynapseHttpError, type GetOptions } from './http';
 import { Limiter } from './limiter';
+import { AppMemory } from './memo-store';
 
 export const SYNAPSE_SCOPE = 'https://dev.azuresynapse.net/.default';
 /** Ended applications are looked for this far back on a first run. */
@@ -49,7 +50,11 @@ export interface ApplicationSlice {
  */
 export interface SynapseCollector {
   discover(ws: SynapseWorkspace, ctx: CollectContext): Promise<WorkspaceDiscovery>;
-  collectApplications(ws: SynapseWorkspace, jobs: readonly SparkJob[], ctx: CollectContext, keepMemos?: 'replace' | 'merge'): Promise<AppsCollected>;
+  /**
+   * Reads these applications' executors. With `ctx.emit`, each application's series go there as soon as they are read
+   * (and are not returned). `part` (a fan-out slice) keeps the slice's own memos, apart from the workspace's.
+   */
+  collectApplications(ws: SynapseWorkspace, jobs: readonly SparkJob[], ctx: CollectContext, part?: string): Promise<AppsCollected>;
 }
 
 export interface AppsCollected {
@@ -61,8 +66,8 @@ export interface AppsCollected {
 
 export function createSynapseCollector(options: SynapseSourceOptions = {}): SynapseCollector {
   let tokens: AccessTokenSource | undefined;
-  /** Per workspace, per running application: what the text or the JSON lacks (see AppMemo). Memory only. */
-  const memory = new Map<string, Map<string, AppMemo>>();
+  /** Per workspace (or slice), per running application: what the text or the JSON lacks (see AppMemo); also in the state store. */
+  const memory = new AppMemory();
   const httpFor = (ctx: CollectContext, config: SynapseConfig): { http: GetOptions; budget: AbortSignal } => {
     tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
     const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
@@ -74,15 +79,10 @@ export function createSynapseCollector(options: SynapseSourceOptions = {}): Syna
       const { http, budget } = httpFor(ctx, config);
       return discoverWorkspace(ws, config, http, ctx, new Limiter(config.concurrency, budget));
     },
-    async collectApplications(ws, jobs, ctx, keepMemos = 'replace') {
+    async collectApplications(ws, jobs, ctx, part) {
       const config = ctx.config.synapse!;
       const { http, budget } = httpFor(ctx, config);
-      // Memos of applications no longer running are dropped with the previous map (a slice only adds to it).
-      const previous = memory.get(ws.endpoint);
-      const memos = keepMemos === 'merge' && previous ? previous : new Map<string, AppMemo>();
-      for (const t of jobs) memos.set(t.appId!, previous?.get(t.appId!) ?? { addTimes: new Map() });
-      memory.set(ws.endpoint, memos);
-      return collectApplications(ws, jobs, config, http, new Limiter(config.concurrency, budget), ctx, memos);
+      return collectApplications(ws, jobs, config, http, new Limiter(config.concurrency, budget), ctx, memory, part === undefined ? ws.name : `${ws.name}/${part}`);
     },
   };
 }
@@ -128,11 +128,24 @@ async function discoverWorkspace(ws: SynapseWorkspace, config: SynapseConfig, ht
   const put = (name: string, value: number, extra: Record<string, string> = {}) =>
     series.push({ labels: { __name__: name, ...base, ...extra }, samples: [{ value, timestampMs: nowMs }] });
 
+  // Applications that ended since the previous cycle: short jobs a scrape-based connector never sees. Listed alongside
+  // the running ones (both through the limiter). The list gives end times to the second; the reported set keeps each
+  // application to one report.
+  const since = Math.floor((state.lastCycleMs ?? nowMs - FIRST_ENDED_LOOKBACK_MS) / 1000) * 1000;
+  const endedFilter = `endTime ge ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  const endedList = listSparkJobs(ws, endedFilter, config, http, limiter).then(
+    (r) => r.jobs.filter((j) => j.endTimeMs !== undefined && j.endTimeMs >= since),
+    (err: unknown) => {
+      log.warn('synapse ended-application list failed', { workspace: ws.name, error: describe(err, ws) });
+      return [] as SparkJob[];
+    },
+  );
   const started = Date.now();
   let running: SparkJob[];
   try {
-    running = (await limiter.run(() => listSparkJobs(ws, RUNNING_FILTER, config, http))).jobs;
+    running = (await listSparkJobs(ws, RUNNING_FILTER, config, http, limiter)).jobs;
   } catch (err) {
+    await endedList; // no request of this workspace outlives its collection
     const counts = await ctx.state.update(stateKey, (stored) => {
       const s = readState(stored);
       s.discoveries += 1;
@@ -148,16 +161,7 @@ async function discoverWorkspace(ws: SynapseWorkspace, config: SynapseConfig, ht
   }
   put('synapse_connector_application_discovery_duration', (Date.now() - started) / 1000);
 
-  // Applications that ended since the previous cycle: short jobs a scrape-based connector never sees.
-  // The list gives end times to the second; the reported set keeps each application to one report.
-  const since = Math.floor((state.lastCycleMs ?? nowMs - FIRST_ENDED_LOOKBACK_MS) / 1000) * 1000;
-  let ended: SparkJob[] = [];
-  try {
-    const filter = `endTime ge ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-    ended = (await limiter.run(() => listSparkJobs(ws, filter, config, http))).jobs.filter((j) => j.endTimeMs !== undefined && j.endTimeMs >= since);
-  } catch (err) {
-    log.warn('synapse ended-application list failed', { workspace: ws.name, error: describe(err, ws) });
-  }
+  const ended = await endedList;
   const fresh = ended.filter((j) => state.reported[endedKey(j)] === undefined);
   for (const j of fresh) {
     series.push(...endedAppSeries(base, j, nowMs));
@@ -198,13 +202,31 @@ async function collectApplications(
   http: GetOptions,
   limiter: Limiter,
   ctx: CollectContext,
-  memos: Map<string, AppMemo>,
+  memory: AppMemory,
+  memoScope: string,
 ): Promise<AppsCollected> {
   const { nowMs, log } = ctx;
   const base = workspaceLabels(ws);
   const series: Series[] = [];
   const metadata: MetricMetadata[] = [];
-  const scraped = await Promise.all(targets.map((job) => scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))));
+  const memos = await memory.forApplications(ctx.state, memoScope, targets.map((t) => t.appId!));
+  // Pushing: each application's executors go as soon as they are read, while others are still read, and are not
+  // kept; at most 2 × SYNAPSE_CONCURRENCY applications are between request and push, so a slow push slows the reads.
+  const emit = ctx.emit;
+  const inProgress = new Limiter(2 * config.concurrency);
+  const scraped = await Promise.all(
+    targets.map((job) =>
+      emit === undefined
+        ? scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))
+        : inProgress.run(async () => {
+            const result = await scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!));
+            if (result.series.length === 0) return result;
+            await emit(ws.name, result.series);
+            return { ...result, series: [] };
+          }),
+    ),
+  );
+  await memory.save(ctx.state, memoScope);
   let down = 0;
   for (let i = 0; i < targets.length; i++) {
     const job = targets[i]!;

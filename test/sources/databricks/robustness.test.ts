@@ -12,7 +12,8 @@ import { createDatabricksSource } from '../../../lib/sources/databricks';
 import { MemoryStateStore, type StateStore } from '../../../lib/state/store';
 import { expectedMetrics, key } from './reference';
 
-const NOW = Math.floor(Date.now() / 60_000) * 60_000;
+// The start of an hour: refreshes are aligned to wall-clock slots, so each test knows which domains fall due when.
+const NOW = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 let emu: DatabricksEmulator;
@@ -39,7 +40,7 @@ function workload(series: Series[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const s of series) {
     const { __name__, job: _job, instance: _instance, ...labels } = s.labels;
-    if (__name__ === 'databricks_up' || __name__ === 'databricks_scrape_status') continue;
+    if (__name__ === 'databricks_up' || __name__ === 'databricks_scrape_status' || __name__!.startsWith('lakepulse_')) continue;
     m.set(key(__name__!, labels), s.samples[0]!.value);
   }
   return m;
@@ -103,13 +104,14 @@ test('rows with NULL ids, NULL quantities or timestamps and unknown states never
 
 test('after a warehouse failure a cache younger than twice the refresh interval is re-emitted with scrape_status 0, an older one is not', async () => {
   const state = new MemoryStateStore();
-  const first = await collect(emu, { state });
+  const every5 = { DATABRICKS_JOBS_REFRESH_MINUTES: '5', DATABRICKS_PIPELINES_REFRESH_MINUTES: '5', DATABRICKS_QUERIES_REFRESH_MINUTES: '5' };
+  const first = await collect(emu, { state, env: every5 });
   assert.equal(upOf(first.result.series), 1);
   const jobsSeries = [...workload(first.result.series).keys()].filter((k) => k.startsWith('databricks_job_'));
   assert.ok(jobsSeries.length > 0);
   emu.faults.coldStartCalls = 1_000_000;
   try {
-    const env = { DATABRICKS_COLD_START_DEADLINE_SECONDS: '1' };
+    const env = { ...every5, DATABRICKS_COLD_START_DEADLINE_SECONDS: '1' };
     // 6 minutes later: jobs, pipelines and queries are due (5 min) and fail; billing (1 h) is still current.
     const soon = await collect(emu, { state, env, nowMs: NOW + 6 * 60_000 });
     assert.equal(upOf(soon.result.series), 0);

@@ -11,7 +11,8 @@ import { createDatabricksSource } from '../../../lib/sources/databricks';
 import { MemoryStateStore, type StateStore } from '../../../lib/state/store';
 import { expectedMetrics, key } from './reference';
 
-const NOW = Math.floor(Date.now() / 60_000) * 60_000;
+// The start of an hour: refreshes are aligned to wall-clock slots, so each test knows which domains fall due when.
+const NOW = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 let emu: DatabricksEmulator;
 before(async () => {
   emu = await startDatabricksEmulator({ now: () => NOW });
@@ -36,7 +37,7 @@ function actual(series: Series[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const s of series) {
     const { __name__, job, instance, ...labels } = s.labels;
-    if (__name__ === 'databricks_up' || __name__ === 'databricks_scrape_status') continue;
+    if (__name__ === 'databricks_up' || __name__ === 'databricks_scrape_status' || __name__!.startsWith('lakepulse_')) continue;
     m.set(key(__name__!, labels), s.samples[0]!.value);
   }
   return m;
@@ -60,6 +61,7 @@ test('every metric matches its value computed independently from the built-in da
   assert.equal(families.size, 17, 'the 17 workload metrics of the README, plus databricks_up: 18');
   assert.ok(result.series.some((s) => s.labels.__name__ === 'databricks_up'));
   for (const s of result.series) {
+    if (s.labels.__name__!.startsWith('lakepulse_')) continue; // the collector's own cost: job="lakepulse"
     assert.equal(s.labels.job, 'databricks');
     assert.equal(s.labels.instance, '127.0.0.1');
     assert.equal(s.samples[0]!.timestampMs, NOW);
@@ -83,8 +85,12 @@ test('at most one statement per domain, marked and tagged, with STATEMENT_TIMEOU
   assert.equal(emu.stats.statements - before, 4, 'no statement within the refresh interval');
   assert.deepEqual(actual(second.result.series), actual(first.result.series));
   assert.ok(second.result.series.every((s) => s.samples[0]!.timestampMs === later), 'cached values carry the current timestamp');
-  await collect(emu, state, {}, NOW + 6 * 60_000);
-  assert.equal(emu.stats.statements - before, 7, 'after 5 minutes jobs, pipelines and queries refresh; billing (1 h) does not');
+  await collect(emu, state, {}, NOW + 14 * 60_000);
+  assert.equal(emu.stats.statements - before, 4, 'nothing is due within the first 15-minute slot');
+  await collect(emu, state, {}, NOW + 15 * 60_000 + 900);
+  assert.equal(emu.stats.statements - before, 6, 'at :15 jobs and pipelines refresh; queries (30 min) and billing (1 h) do not');
+  await collect(emu, state, {}, NOW + 30 * 60_000 + 900);
+  assert.equal(emu.stats.statements - before, 9, 'at :30 jobs, pipelines and queries refresh together');
 });
 
 test('edge cases: multi-slice runs, retries, a price change mid-usage, retractions, freshness, own statements', async () => {
