@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Series } from './series';
+import { mergeSeries, type Series } from './series';
 import { decodeSeries, encodeSeries } from './state/series-codec';
 import type { StateStore } from './state/store';
 
@@ -28,7 +28,9 @@ export async function claimSpool(state: StateStore, runner: string): Promise<Spo
     for (const s of decodeSeries(await state.get(key))) series.push(s);
     claimed.push(key);
   }
-  return { series, keys: claimed };
+  // Entries of runs that overlapped can hold the same series: one series each, samples oldest first, or the receiver
+  // would see a later entry's older sample after an earlier entry's newer one and reject it as out of order.
+  return { series: mergeSeries(series), keys: claimed };
 }
 
 export async function releaseSpool(state: StateStore, claim: SpoolClaim): Promise<void> {

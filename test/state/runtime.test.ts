@@ -100,6 +100,25 @@ test('two concurrent cycles on one store lose no counter increment and no spoole
   for (const key of await s.list('')) assert.notEqual(await s.get(key), undefined, `${key} is readable`);
 });
 
+test('overlapping runs that finish out of order: their spool entries are merged per series, oldest sample first', async () => {
+  const url = container();
+  const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: 'order', STATE_STORE: url });
+  const live = loadConfig({ REMOTE_WRITE_URL: prom.writeUrl, LAKEPULSE_INSTANCE: 'order', STATE_STORE: url });
+  const t0 = Date.now() - 120_000;
+  const cycle = (cfg: typeof dead, value: number, at: number) =>
+    runCycle({ config: cfg, sources: [scripted('runtime_order', value)], state: store(url), log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger }), now: () => at, runner: 'order' });
+  // The later-started run updates the counters first; the earlier one's counter sample then comes after it in time
+  // but its spool entry sorts first.
+  await cycle(dead, 2, t0 + 1000);
+  await cycle(dead, 1, t0);
+  const third = await cycle(live, 3, t0 + 2000);
+  assert.equal(third.failedSamples, 0, third.errors.join('; '));
+  const counters = await prom.rawSamples('lakepulse_cycles_total{instance="order"}', 600);
+  assert.deepEqual(counters[0]?.values.map(([, v]) => v), ['1', '2', '3']);
+  const raw = await prom.rawSamples('runtime_order', 600);
+  assert.deepEqual(raw[0]?.values.map(([ts, v]) => [Math.round(ts * 1000) - t0, v]), [[0, '1'], [1000, '2'], [2000, '3']]);
+});
+
 test('spooled samples are resent while younger than 15 minutes and dropped, counted, when older', async () => {
   const url = container();
   const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: 'expiry', STATE_STORE: url });
