@@ -135,3 +135,23 @@ test('an application that ends is marked stale by the slice that owned it', asyn
   const others = replanned.filter((m) => m.applications.length > 0).length;
   assert.ok(others >= 3, 'the other slices kept their applications');
 });
+
+test('with STATE_STORE unset, a timer keeps its state in the lakepulse-state container of AzureWebJobsStorage', async () => {
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, settings('ownstorage'));
+    delete process.env.STATE_STORE;
+    delete process.env.FANOUT;
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+    const ctx = context('synapse');
+    await synapseTimer(timer(Date.now() - 60_000, Date.now() + 60_000), ctx);
+    assert.ok(ctx.lines.some((l) => l.includes('cycle finished')), ctx.lines.join('\n'));
+    const own = openStateStore(azurite.containerUrl('lakepulse-state'), { env: {}, credential: { getToken: async () => null }, log: silentLogger });
+    const totals = (await own.get('health/synapse/totals')) as { cycles: number } | undefined;
+    assert.equal(totals?.cycles, 1, 'the counters live in the app\'s own storage');
+    assert.ok((await own.list('series-sets/synapse/')).length >= 1, 'and so do the series sets');
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
