@@ -65,8 +65,12 @@ export function parsePrometheusText(text: string, maxLines = 1_000_000): ParsedT
 function parseLine(line: string, memo: LineMemo): TextSample | undefined {
   const first = line.charCodeAt(0);
   if (!(isNameChar(first) && !(first >= 48 && first <= 57))) return undefined; // [a-zA-Z_:]
+  // The name the next line of the current block would have, when the line starts with it and `{` follows: the scan
+  // for the name's end would stop there (the guess is a name read earlier), so it is skipped.
+  const guess = memo.blockNames[memo.blockIndex + 1];
   let i = 1;
-  while (i < line.length && isNameChar(line.charCodeAt(i))) i++;
+  if (guess !== undefined && line.charCodeAt(guess.length) === 123 /* { */ && line.indexOf(guess) === 0) i = guess.length;
+  else while (i < line.length && isNameChar(line.charCodeAt(i))) i++;
   const nameEnd = i;
   let labels: Record<string, string> = {};
   if (line.charCodeAt(i) === 123 /* { */) {
