@@ -79,8 +79,8 @@ export interface CycleReport {
  * One collection cycle: sources → samples (+ stale markers, + what the last run could not deliver) →
  * remote write → health series. A bad target never stops the others; nothing undelivered is lost silently.
  */
-/** With a writer, series stream to it in writes of this many requests' worth of samples (lib/collector.ts has 4 lanes). */
-const STREAM_WRITE_REQUESTS = 8;
+/** With a writer, series stream to it in writes of this many requests' worth of samples: one per lane (lib/collector.ts has 4), so few series wait in memory. */
+const STREAM_WRITE_REQUESTS = 4;
 
 export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   const { config, sources, state, log, writer } = options;

@@ -35,13 +35,18 @@ export class StalenessTracker {
   }
 }
 
-/** Where a name of an entity stands: an index into the part being added, or seen in an earlier part. */
-const SEEN_LIVE = -1;
-const SEEN_STALE = -2;
+/**
+ * Where a name of an entity stands: `2 × (serial of the series) + live`, serials counted across the session's parts,
+ * so an entry of the part being added (serial ≥ the part's first) tells its index, and any entry whether the series
+ * had a sample that is not a stale marker. No second pass over a part.
+ */
+const isLive = (entry: number) => entry % 2 === 1;
 
 /** One target's series set being built part by part; finish() sends markers against the previous set and records it. */
 export class StalenessSession {
   private readonly entities = new Map<string, Map<string, number>>();
+  /** Serial of the next part's first series. */
+  private serial = 0;
   /** Label sets repeated in a later part than their first: already handed on, so the repeat is left out. */
   repeatsDropped = 0;
 
@@ -53,34 +58,36 @@ export class StalenessSession {
   /** The part with repeated label sets merged (within the part) or left out (seen in an earlier part). */
   add(current: readonly Series[]): Series[] {
     const series: Series[] = [];
-    const touched: Array<Map<string, number>> = [];
-    const touchedNames: string[] = [];
+    const first = this.serial;
     let lastLabels: Labels | undefined;
-    let lastEntity = '';
-    for (const s of current) {
-      const entity = lastLabels !== undefined && sameEntity(s.labels, lastLabels) ? lastEntity : entityKey(s.labels);
-      lastLabels = s.labels;
-      lastEntity = entity;
-      const name = s.labels.__name__ ?? '';
-      let names = this.entities.get(entity);
-      if (names === undefined) this.entities.set(entity, (names = new Map()));
+    /** Labels but the name of the last series, and its entity's names. */
+    let lastCount = -1;
+    let names: Map<string, number> | undefined;
+    for (let k = 0; k < current.length; k++) {
+      const s = current[k]!;
+      const labels = s.labels;
+      if (names === undefined || lastCount !== sameEntityCount(labels, lastLabels!)) {
+        const entity = entityKey(labels);
+        lastCount = entityCount(labels);
+        names = this.entities.get(entity);
+        if (names === undefined) this.entities.set(entity, (names = new Map()));
+      }
+      lastLabels = labels;
+      const name = labels.__name__ ?? '';
       const at = names.get(name);
       if (at === undefined) {
-        names.set(name, series.length);
-        touched.push(names);
-        touchedNames.push(name);
+        names.set(name, 2 * (first + series.length) + (hasLiveSample(s) ? 1 : 0));
         series.push(s);
-      } else if (at >= 0) {
-        series[at] = withSamplesOf(series[at]!, s);
+      } else if (at >= 2 * first) {
+        const index = (at - (at % 2)) / 2 - first;
+        const merged = withSamplesOf(series[index]!, s);
+        series[index] = merged;
+        names.set(name, 2 * (first + index) + (hasLiveSample(merged) ? 1 : 0));
       } else {
         this.repeatsDropped += 1;
       }
     }
-    for (let i = 0; i < touched.length; i++) {
-      const names = touched[i]!;
-      const name = touchedNames[i]!;
-      names.set(name, series[names.get(name)!]!.samples.some((x) => !x.stale) ? SEEN_LIVE : SEEN_STALE);
-    }
+    this.serial = first + series.length;
     return series;
   }
 
@@ -93,7 +100,7 @@ export class StalenessSession {
     const live = new Map<string, string[]>();
     for (const [entity, names] of this.entities) {
       const liveNames: string[] = [];
-      for (const [name, state] of names) if (state === SEEN_LIVE) liveNames.push(name);
+      for (const [name, entry] of names) if (isLive(entry)) liveNames.push(name);
       if (liveNames.length) live.set(entity, liveNames);
     }
     const encoded = encodeSet(live);
@@ -105,7 +112,8 @@ export class StalenessSession {
     for (const [entity, names] of previous) {
       const now = this.entities.get(entity);
       for (const name of names) {
-        if (now?.get(name) === SEEN_LIVE) continue;
+        const entry = now?.get(name);
+        if (entry !== undefined && isLive(entry)) continue;
         const labels = labelsFromKey(entity);
         if (name !== '') labels.__name__ = name;
         markers.push(staleMarker(labels, nowMs));
@@ -128,17 +136,31 @@ function entityKey(labels: Labels): string {
   return key;
 }
 
-/** Same labels apart from `__name__`, compared without allocating. */
-function sameEntity(a: Labels, b: Labels): boolean {
-  let na = 0;
+/**
+ * The number of labels but `__name__` of `a` when each equals `b`'s (compared without allocating), else -1: equal
+ * to `b`'s own count exactly when the two have the same labels apart from the name.
+ */
+function sameEntityCount(a: Labels, b: Labels): number {
+  let n = 0;
   for (const k in a) {
     if (k === '__name__') continue;
-    if (a[k] !== b[k]) return false;
-    na++;
+    if (a[k] !== b[k]) return -1;
+    n++;
   }
-  let nb = 0;
-  for (const k in b) if (k !== '__name__') nb++;
-  return na === nb;
+  return n;
+}
+
+/** The number of labels but `__name__`. */
+function entityCount(labels: Labels): number {
+  let n = 0;
+  for (const k in labels) if (k !== '__name__') n++;
+  return n;
+}
+
+function hasLiveSample(s: Series): boolean {
+  const samples = s.samples;
+  for (let i = 0; i < samples.length; i++) if (!samples[i]!.stale) return true;
+  return false;
 }
 
 function encodeSet(set: Map<string, string[]>): { v: 3; gz: string } {

@@ -68,24 +68,25 @@ export class WriteRequestEncoder {
    * lookup (none when the value equals the previous series' at that position) and one copy per label. Bounded:
    * emptied once its estimated size passes `maxCacheBytes`.
    */
-  private byNames = new Map<readonly string[], LabelSlot[]>();
+  private byNames = new Map<readonly string[], NamesCache>();
   private cachedBytes = 0;
 
   /** @param maxCacheBytes bound of the label cache (estimated bytes); it is emptied when full. */
   constructor(private readonly maxCacheBytes = 8 * 1024 * 1024) {}
 
-  private labelSlots(names: readonly string[]): LabelSlot[] {
-    let slots = this.byNames.get(names);
-    if (slots === undefined) {
+  private namesCache(names: readonly string[]): NamesCache {
+    let cache = this.byNames.get(names);
+    if (cache === undefined) {
       if (this.cachedBytes >= this.maxCacheBytes) {
         this.byNames = new Map();
         this.cachedBytes = 0;
       }
-      slots = names.map((name) => ({ name, fields: new Map<string, Uint8Array>(), lastValue: undefined, lastField: EMPTY }));
-      this.byNames.set(names, slots);
+      const slots = names.map((name) => ({ name, fields: new Map<string, Uint8Array>(), lastValue: undefined, lastField: EMPTY }));
+      cache = { slots, nameIndex: names.indexOf('__name__'), runValues: new Array<string | undefined>(names.length), before: EMPTY, after: EMPTY, hasRun: false };
+      this.byNames.set(names, cache);
       this.cachedBytes += ENTRY_OVERHEAD * (1 + names.length);
     }
-    return slots;
+    return cache;
   }
 
   private labelField(slot: LabelSlot, value: string): Uint8Array {
@@ -95,8 +96,8 @@ export class WriteRequestEncoder {
       field = encodeLabelField(slot.name, value);
       if (this.cachedBytes >= this.maxCacheBytes) {
         // Full: forget everything but the slots the current series is using, emptied.
-        for (const slots of this.byNames.values()) for (const sl of slots) sl.fields.clear();
-        this.byNames = new Map([...this.byNames].filter(([, slots]) => slots.includes(slot)));
+        for (const cache of this.byNames.values()) for (const sl of cache.slots) sl.fields.clear();
+        this.byNames = new Map([...this.byNames].filter(([, cache]) => cache.slots.includes(slot)));
         this.cachedBytes = 0;
       }
       slot.fields.set(value, field);
@@ -131,9 +132,16 @@ export class WriteRequestEncoder {
     const values = s.values;
     const samples = s.samples;
     // Pass 1: the encoded label fields (cached) and the exact size of the TimeSeries message.
-    const slots = this.labelSlots(names);
+    const cache = this.namesCache(names);
+    const slots = cache.slots;
+    const ni = cache.nameIndex;
     let size = 0;
-    for (let j = 0; j < names.length; j++) size += this.labelField(slots[j]!, values[j]!).length;
+    if (ni >= 0) {
+      // Every label but the name, as bytes, when they are those of the previous series with these names (Spark: the
+      // ~40 metrics of an executor in a row); the name's field comes from its slot.
+      if (!this.sameRun(cache, values)) this.buildRun(cache, values);
+      size = cache.before.length + this.labelField(slots[ni]!, values[ni]!).length + cache.after.length;
+    } else for (let j = 0; j < names.length; j++) size += this.labelField(slots[j]!, values[j]!).length;
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       size += 2 + sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
@@ -145,7 +153,11 @@ export class WriteRequestEncoder {
     buf[start] = TAG_TIMESERIES;
     let p = putVarint(buf, start + 1, size);
     // labelField left each slot's field for this series' value in `lastField`.
-    for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, slots[j]!.lastField);
+    if (ni >= 0) {
+      p = copyBytes(buf, p, cache.before);
+      p = copyBytes(buf, p, slots[ni]!.lastField);
+      p = copyBytes(buf, p, cache.after);
+    } else for (let j = 0; j < names.length; j++) p = copyBytes(buf, p, slots[j]!.lastField);
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       const value = sample.value;
@@ -177,6 +189,47 @@ export class WriteRequestEncoder {
     return p;
   }
 
+  private sameRun(cache: NamesCache, values: readonly string[]): boolean {
+    if (!cache.hasRun) return false;
+    const run = cache.runValues;
+    const ni = cache.nameIndex;
+    for (let j = 0; j < values.length; j++) if (j !== ni && values[j] !== run[j]) return false;
+    return true;
+  }
+
+  /** The fields before and after the name's, concatenated, for these values (from the label slots). */
+  private buildRun(cache: NamesCache, values: readonly string[]): void {
+    const ni = cache.nameIndex;
+    const slots = cache.slots;
+    let beforeLength = 0;
+    let afterLength = 0;
+    for (let j = 0; j < values.length; j++) {
+      if (j === ni) continue;
+      const n = this.labelField(slots[j]!, values[j]!).length;
+      if (j < ni) beforeLength += n;
+      else afterLength += n;
+      cache.runValues[j] = values[j];
+    }
+    const before = beforeLength ? new Uint8Array(beforeLength) : EMPTY;
+    const after = afterLength ? new Uint8Array(afterLength) : EMPTY;
+    let b = 0;
+    let a = 0;
+    for (let j = 0; j < values.length; j++) {
+      if (j === ni) continue;
+      const field = slots[j]!.lastField;
+      if (j < ni) {
+        before.set(field, b);
+        b += field.length;
+      } else {
+        after.set(field, a);
+        a += field.length;
+      }
+    }
+    cache.before = before;
+    cache.after = after;
+    cache.hasRun = true;
+  }
+
   private writeMetadata(m: MetricMetadata, start: number): number {
     const name = m.name ? textEncoder.encode(m.name) : EMPTY;
     const help = m.help ? textEncoder.encode(m.help) : EMPTY;
@@ -202,6 +255,18 @@ export class WriteRequestEncoder {
 const EMPTY = new Uint8Array(0);
 /** Rough bytes a Map entry, its key and a small typed array cost beyond their contents. */
 const ENTRY_OVERHEAD = 96;
+
+/** The caches of one `names` array: per position, and the run of label bytes but the name's of the last series. */
+interface NamesCache {
+  slots: LabelSlot[];
+  /** Position of `__name__`, -1 when absent. */
+  nameIndex: number;
+  /** Values (all but the name's) the run was built for. */
+  runValues: Array<string | undefined>;
+  before: Uint8Array;
+  after: Uint8Array;
+  hasRun: boolean;
+}
 
 /** The cache for one label name at one position of a `names` array. */
 interface LabelSlot {

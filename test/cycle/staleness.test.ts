@@ -42,3 +42,36 @@ test('a label set repeated by a source is merged into one series, not sent twice
   assert.equal(series.length, 2);
   assert.deepEqual(series[0]?.samples.map((x) => x.timestampMs), [10, 20]);
 });
+
+test('a session in parts: consecutive entities that differ in one value or one label, merges, repeats across parts and stale-only series', async () => {
+  const state = new MemoryStateStore();
+  const tracker = new StalenessTracker(state);
+  const stale = (name: string, extra: Record<string, string>, ts: number): Series => ({ labels: { __name__: name, ...extra }, samples: [{ value: 0, timestampMs: ts, stale: true }] });
+  const first = await tracker.begin('synapse', 'ws');
+  const partA = first.add([
+    s('m1', { e: '1', j: 'x' }),
+    s('m2', { e: '1', j: 'x' }),
+    s('m1', { e: '2', j: 'x' }), // one value differs from the series before
+    s('m1', { e: '2', j: 'x', k: 'extra' }), // one label more
+    s('m1', { e: '2' }), // one label fewer
+    stale('m3', { e: '1', j: 'x' }, 1000), // only a stale marker: not part of the set...
+    { labels: { j: 'x', e: '1', __name__: 'm2' }, samples: [{ value: 2, timestampMs: 900 }] }, // ...a repeat, merged
+  ]);
+  assert.deepEqual(partA.map((x) => `${x.labels.__name__}/${x.labels.e}/${x.labels.k ?? ''}/${x.labels.j ?? ''}`), ['m1/1//x', 'm2/1//x', 'm1/2//x', 'm1/2/extra/x', 'm1/2//', 'm3/1//x']);
+  assert.deepEqual(partA[1]!.samples.map((x) => x.timestampMs), [900, 1000]);
+  const partB = first.add([
+    s('m1', { e: '1', j: 'x' }, 2000), // seen in the earlier part: left out
+    s('m3', { e: '1', j: 'x' }, 2000), // stale-only in part A: a repeat all the same
+    s('m4', { e: '1', j: 'x' }, 2000),
+    { labels: { __name__: 'm4', e: '1', j: 'x' }, samples: [{ value: 0, timestampMs: 2000, stale: true }] }, // merged into a live one
+  ]);
+  assert.deepEqual(partB.map((x) => x.labels.__name__), ['m4']);
+  assert.equal(partB[0]!.samples.length, 2, 'the repeat is merged, not dropped');
+  assert.equal(first.repeatsDropped, 2);
+  assert.deepEqual(await first.finish(3000), []);
+  // Next run: only m1/e=1 stays; every other live series of the set gets a marker, the stale-only m3 none.
+  const next = await tracker.begin('synapse', 'ws');
+  next.add([s('m1', { e: '1', j: 'x' }, 4000)]);
+  const markers = (await next.finish(4000)).map((m) => `${m.labels.__name__}/${m.labels.e}/${m.labels.k ?? ''}/${m.labels.j ?? ''}`).sort();
+  assert.deepEqual(markers, ['m1/2//', 'm1/2//x', 'm1/2/extra/x', 'm2/1//x', 'm4/1//x']);
+});

@@ -149,3 +149,25 @@ test('random label sets and values match protobufjs', () => {
   });
   assert.deepEqual(Buffer.from(new WriteRequestEncoder().encode(series)), Buffer.from(encodeWithProtobufjs(logical(series))));
 });
+
+test('series of one shape that share all labels but the name, or differ in one value, match protobufjs (the run cache)', () => {
+  let seed = 99;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  // `Z` and `A_b` sort before `__name__`: the name sits in the middle of the labels.
+  const shapes = [['__name__', 'executor_id', 'job', 'workspace'], ['A_b', 'Z', '__name__', 'job', 'x'], ['A', '__name__']];
+  const series: PreparedSeries[] = [];
+  for (let i = 0; i < 600; i++) {
+    const names = shapes[Math.floor(rand() * shapes.length)]!;
+    const previous = [...series].reverse().find((s) => s.names === names);
+    // Mostly the previous series of the shape with another name, sometimes one other value changed (by one character).
+    const values = previous ? [...previous.values] : names.map((n) => `${n}-v`);
+    const j = Math.floor(rand() * names.length);
+    if (names[j] === '__name__' || rand() < 0.7) values[names.indexOf('__name__')] = `metric_${Math.floor(rand() * 5)}`;
+    else values[j] = values[j]!.slice(0, -1) + (rand() < 0.5 ? 'x' : 'é');
+    series.push({ names, values, samples: [{ value: i, timestampMs: now + i }] });
+  }
+  const encoder = new WriteRequestEncoder(2000); // small: evictions while runs are cached
+  for (const part of [series, series.slice(1, 77), series.slice(300), series]) {
+    assert.deepEqual(Buffer.from(encoder.encode(part)), Buffer.from(encodeWithProtobufjs(logical(part))));
+  }
+});

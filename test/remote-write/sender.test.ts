@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RemoteWriteConfig } from '../../lib/remote-write/config';
-import { createRemoteWriter, type RemoteWriterDeps } from '../../lib/remote-write/sender';
+import { createRemoteWriter, LaneHasher, type RemoteWriterDeps } from '../../lib/remote-write/sender';
 import { memoryLogger } from '../../lib/log';
 import type { Series } from '../../lib/series';
 import { freePort } from '../support/ports';
@@ -362,4 +362,23 @@ test('deferFailureLog sums the failures of several writes into one line at logFa
   assert.match(String(d.log.lines[0]!.fields?.error), /^HTTP 400 from [^:]+:\d+: bad batch /, 'the first body, verbatim');
   writer.logFailures();
   assert.equal(d.log.lines.length, 1, 'logged once');
+});
+
+test('a label set keeps its lane whatever came before it, and every metric of one entity shares it', () => {
+  const names = ['__name__', 'executor_id', 'job'];
+  const set = (name: string, executor: string, job = 'j') => ({ names, values: [name, executor, job], samples: [] });
+  const alone = (s: ReturnType<typeof set>) => new LaneHasher(4).laneOf(s);
+  const hasher = new LaneHasher(4);
+  const seen = new Set<number>();
+  const input = [];
+  for (let e = 0; e < 50; e++) for (const m of ['m_a', 'm_b', 'm_c']) input.push(set(m, String(e), e % 2 ? 'j' : 'k'));
+  // Values that differ only in one character, and the same label sets again in another order.
+  input.push(set('m_a', '10', 'j'), set('m_a', '11', 'j'), set('m_a', '10', 'k'), ...input.slice().reverse());
+  for (const s of input) {
+    const lane = hasher.laneOf(s);
+    assert.equal(lane, alone(s), s.values.join(','));
+    seen.add(lane);
+    assert.equal(lane, alone(set('other_metric', s.values[1]!, s.values[2]!)), 'the metric name does not choose the lane');
+  }
+  assert.equal(seen.size, 4, 'every lane is used');
 });

@@ -24,7 +24,9 @@ export const RUNNING_FILTER = "(state eq 'submitting') or (state eq 'inprogress'
  * Lists applications page by page (`skip`) until `nJobs` is covered or the page cap is reached, de-duplicated by
  * (pool, livy id). Rows that cannot be read are skipped and counted. With a `limiter`, each page is one task of it and,
  * once the first page has told `nJobs` and the page size, the pages still needed are read at once (the limiter bounds
- * how many are in flight), then any shortfall page by page as before.
+ * how many are in flight), then any shortfall page by page as before. `onFirstPage` is told the first page's jobs once the
+ * later pages are asked for, when there are any (the first page's jobs are kept whatever later pages say: first
+ * sighting wins), e.g. to start reading them behind the pages.
  */
 export async function listSparkJobs(
   ws: SynapseWorkspace,
@@ -32,6 +34,7 @@ export async function listSparkJobs(
   config: SynapseConfig,
   http: GetOptions,
   limiter?: Limiter,
+  onFirstPage?: (jobs: readonly SparkJob[]) => void,
 ): Promise<{ jobs: SparkJob[]; badRows: number; truncated: boolean }> {
   const byKey = new Map<string, SparkJob>();
   let badRows = 0;
@@ -54,16 +57,19 @@ export async function listSparkJobs(
   const done = () => ({ jobs: [...byKey.values()], badRows, truncated: false });
 
   const first = await read(0);
-  if (take(first)) return done();
+  const firstJobs = take(first) ? undefined : [...byKey.values()];
+  if (firstJobs === undefined) return done();
   let pages = 1;
   if (limiter) {
     // Read at once, taken in list order, so the first sighting kept is the one reading them one by one would keep.
     const skips: number[] = [];
     for (let at = skip; at < first.total && pages + skips.length < config.maxPages; at += first.rows) skips.push(at);
-    const rest = await Promise.all(skips.map((at) => read(at)));
+    const reading = Promise.all(skips.map((at) => read(at)));
+    onFirstPage?.(firstJobs); // after the pages: they are first in the limiter's queue
+    const rest = await reading;
     pages += rest.length;
     for (const page of rest) if (take(page)) return done();
-  }
+  } else onFirstPage?.(firstJobs);
   for (; pages < config.maxPages; pages++) if (take(await read(skip))) return done();
   return { jobs: [...byKey.values()], badRows, truncated: true };
 }

@@ -43,13 +43,15 @@ export async function scrapeApplication(
   base: Record<string, string>,
   nowMs: number,
   memo: AppMemo = { addTimes: new Map() },
+  /** The text, when its request was started earlier (readExecutorText). */
+  text?: Promise<string>,
 ): Promise<AppScrape> {
-  const prefix = `${ws.endpoint}/livyApi/versions/${encodeURIComponent(config.apiVersion)}/sparkpools/${encodeURIComponent(job.pool)}/sessions/${encodeURIComponent(job.livyId)}/applications/${encodeURIComponent(job.appId!)}`;
+  const prefix = applicationPrefix(ws, job, config);
   const readJson = () => limiter.run(() => getText(`${prefix}/executors`, http));
   let textBody = '';
   let textError: unknown;
   try {
-    textBody = await limiter.run(() => getText(`${prefix}/metrics/executors/prometheus?format=html`, http));
+    textBody = await (text ?? readExecutorText(ws, job, config, http, limiter));
   } catch (err) {
     if (isGone(err)) return { up: false, ended: true, series: [], metadata: [] };
     textError = err;
@@ -121,6 +123,15 @@ export async function scrapeApplication(
     series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
   }
   return { up: true, ended: false, series, metadata: [...families.values()] };
+}
+
+function applicationPrefix(ws: SynapseWorkspace, job: SparkJob, config: SynapseConfig): string {
+  return `${ws.endpoint}/livyApi/versions/${encodeURIComponent(config.apiVersion)}/sparkpools/${encodeURIComponent(job.pool)}/sessions/${encodeURIComponent(job.livyId)}/applications/${encodeURIComponent(job.appId!)}`;
+}
+
+/** The request for an application's executor metrics text, through the limiter (scrapeApplication's first read). */
+export function readExecutorText(ws: SynapseWorkspace, job: SparkJob, config: SynapseConfig, http: GetOptions, limiter: Limiter): Promise<string> {
+  return limiter.run(() => getText(`${applicationPrefix(ws, job, config)}/metrics/executors/prometheus?format=html`, http));
 }
 
 /** Spark's family names repeat in every application: one metadata object each, shared (bounded; cleared when full). */

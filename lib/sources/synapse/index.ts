@@ -6,6 +6,7 @@ import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
 import { isScrapeTarget, listSparkJobs, RUNNING_FILTER, type SparkJob } from './discover';
+import { EarlyTexts } from './early-texts';
 import { scrapeApplication } from './executors';
 import { SynapseHttpError, type GetOptions } from './http';
 import { Limiter } from './limiter';
@@ -55,6 +56,11 @@ export interface SynapseCollector {
    * (and are not returned). `part` (a fan-out slice) keeps the slice's own memos, apart from the workspace's.
    */
   collectApplications(ws: SynapseWorkspace, jobs: readonly SparkJob[], ctx: CollectContext, part?: string): Promise<AppsCollected>;
+  /**
+   * discover() then collectApplications() in one go (the in-process source), with one limiter: the first list page's
+   * applications have their texts requested while the later pages load (EarlyTexts).
+   */
+  collectWorkspace(ws: SynapseWorkspace, ctx: CollectContext): Promise<TargetResult>;
 }
 
 export interface AppsCollected {
@@ -84,6 +90,24 @@ export function createSynapseCollector(options: SynapseSourceOptions = {}): Syna
       const { http, budget } = httpFor(ctx, config);
       return collectApplications(ws, jobs, config, http, new Limiter(config.concurrency, budget), ctx, memory, part === undefined ? ws.name : `${ws.name}/${part}`);
     },
+    async collectWorkspace(ws, ctx) {
+      const config = ctx.config.synapse!;
+      const { http, budget } = httpFor(ctx, config);
+      const limiter = new Limiter(config.concurrency, budget);
+      const early = new EarlyTexts(ws, config, http, limiter, config.concurrency);
+      let found: WorkspaceDiscovery | undefined;
+      let apps: AppsCollected;
+      try {
+        found = await discoverWorkspace(ws, config, http, ctx, limiter, (jobs) => early.start(jobs));
+        if (found.targets === undefined) return found.result;
+        apps = await collectApplications(ws, found.targets, config, http, limiter, ctx, memory, ws.name, early);
+      } finally {
+        await early.settle(); // texts nobody took (discovery failed): no request outlives the collection
+      }
+      for (const s of apps.series) found.result.series.push(s); // thousands per application: no spread into call arguments
+      for (const m of apps.metadata) found.result.metadata!.push(m);
+      return found.result;
+    },
   };
 }
 
@@ -99,16 +123,7 @@ export function createSynapseSource(options: SynapseSourceOptions = {}): Source 
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
       const config = ctx.config.synapse;
       if (!config) return [];
-      return Promise.all(
-        config.workspaces.map(async (ws) => {
-          const found = await collector.discover(ws, ctx);
-          if (found.targets === undefined) return found.result;
-          const apps = await collector.collectApplications(ws, found.targets, ctx);
-          for (const s of apps.series) found.result.series.push(s); // thousands per application: no spread into call arguments
-          for (const m of apps.metadata) found.result.metadata!.push(m);
-          return found.result;
-        }),
-      );
+      return Promise.all(config.workspaces.map((ws) => collector.collectWorkspace(ws, ctx)));
     },
   };
 }
@@ -118,7 +133,14 @@ export function workspaceLabels(ws: SynapseWorkspace): Record<string, string> {
   return { job: `synapse-workspace-${ws.name}`, instance: new URL(ws.endpoint).host, workspace_name: ws.name };
 }
 
-async function discoverWorkspace(ws: SynapseWorkspace, config: SynapseConfig, http: GetOptions, ctx: CollectContext, limiter: Limiter): Promise<WorkspaceDiscovery> {
+async function discoverWorkspace(
+  ws: SynapseWorkspace,
+  config: SynapseConfig,
+  http: GetOptions,
+  ctx: CollectContext,
+  limiter: Limiter,
+  onFirstPage?: (jobs: readonly SparkJob[]) => void,
+): Promise<WorkspaceDiscovery> {
   const { nowMs, log } = ctx;
   const base = workspaceLabels(ws);
   const stateKey = `synapse/${ws.name}/discovery`;
@@ -143,7 +165,7 @@ async function discoverWorkspace(ws: SynapseWorkspace, config: SynapseConfig, ht
   const started = Date.now();
   let running: SparkJob[];
   try {
-    running = (await listSparkJobs(ws, RUNNING_FILTER, config, http, limiter)).jobs;
+    running = (await listSparkJobs(ws, RUNNING_FILTER, config, http, limiter, onFirstPage)).jobs;
   } catch (err) {
     await endedList; // no request of this workspace outlives its collection
     const counts = await ctx.state.update(stateKey, (stored) => {
@@ -204,6 +226,7 @@ async function collectApplications(
   ctx: CollectContext,
   memory: AppMemory,
   memoScope: string,
+  early?: EarlyTexts,
 ): Promise<AppsCollected> {
   const { nowMs, log } = ctx;
   const base = workspaceLabels(ws);
@@ -217,9 +240,9 @@ async function collectApplications(
   const scraped = await Promise.all(
     targets.map((job) =>
       emit === undefined
-        ? scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!))
+        ? scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!), early?.take(job))
         : inProgress.run(async () => {
-            const result = await scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!));
+            const result = await scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!), early?.take(job));
             if (result.series.length === 0) return result;
             await emit(ws.name, result.series);
             return { ...result, series: [] };

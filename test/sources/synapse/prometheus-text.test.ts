@@ -75,3 +75,30 @@ test('monitoring API durations', () => {
   assert.equal(humanDurationSeconds('soon'), undefined);
   assert.equal(humanDurationSeconds(42), undefined);
 });
+
+test('blocks of lines: label sets that differ in one value and names that differ in one character read as lines alone', () => {
+  const block = (executor: string, names: string[], values: string[]) =>
+    names.map((n, i) => `${n}{application_id="a", application_name="n", executor_id="${executor}"} ${values[i % values.length]}`);
+  const lines = [
+    ...block('1', ['metrics_aa', 'metrics_bb', 'metrics_cc'], ['1', '+5', '-0']),
+    ...block('2', ['metrics_aa', 'metrics_bc', 'metrics_cc', 'metrics_dd'], ['1234567890123456789', '-12', '7 1700000000000']),
+    ...block('1', ['metrics_ab', 'metrics_bb'], ['3', '4']),
+    ...block('3', ['metrics_cc', 'metrics_aa'], ['1e3', '5']),
+    // Names that extend or shorten the one at the same place of the block before.
+    ...block('4', ['metrics_c', 'metrics_aab', 'metrics_a'], ['1', '2', '3']),
+    ...block('5', ['metrics_cc', 'metrics_aa', 'metrics_a'], ['4', '5', '6']),
+  ];
+  const joined = parsePrometheusText(lines.join('\n'));
+  const alone = lines.flatMap((l) => parsePrometheusText(l).samples);
+  assert.equal(joined.badLines, 0);
+  assert.deepEqual(joined.samples, alone);
+  assert.deepEqual(joined.samples.map((s) => `${s.name}/${s.labels.executor_id}`), [
+    'metrics_aa/1', 'metrics_bb/1', 'metrics_cc/1', 'metrics_aa/2', 'metrics_bc/2', 'metrics_cc/2', 'metrics_dd/2', 'metrics_ab/1', 'metrics_bb/1', 'metrics_cc/3', 'metrics_aa/3',
+    'metrics_c/4', 'metrics_aab/4', 'metrics_a/4', 'metrics_cc/5', 'metrics_aa/5', 'metrics_a/5',
+  ]);
+  assert.ok(Object.is(joined.samples[2]!.value, -0));
+  assert.equal(joined.samples[3]!.value, 1234567890123456789);
+  // One labels object per distinct label text, shared by its lines.
+  assert.equal(joined.samples[0]!.labels, joined.samples[7]!.labels);
+  assert.notEqual(joined.samples[0]!.labels, joined.samples[3]!.labels);
+});

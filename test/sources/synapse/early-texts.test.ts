@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAzureCredential } from '../../../lib/azure/credential';
+import { loadConfig } from '../../../lib/config';
+import { startSynapseEmulator, type SynapseEmulator } from '../../../lib/emulators/synapse';
+import { memoryLogger } from '../../../lib/log';
+import { seriesKey } from '../../../lib/series';
+import { createSynapseCollector, createSynapseSource } from '../../../lib/sources/synapse';
+import { MemoryStateStore } from '../../../lib/state/store';
+import { identityForSuite } from '../../support/identity';
+
+const identity = identityForSuite();
+
+/** fetch that records when each list page and executor text started and ended, and how many are in flight. */
+function recordingFetch(fail?: (url: URL) => boolean) {
+  type Event = { kind: 'list' | 'text' | 'other'; skip: number; start: number; end: number };
+  const events: Event[] = [];
+  const tracker = { events, inFlight: 0 };
+  const f: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    const kind = url.pathname.includes('/monitoring/') ? 'list' : url.pathname.endsWith('/prometheus') ? 'text' : 'other';
+    const row: Event = { kind, skip: Number(url.searchParams.get('skip') ?? 0), start: performance.now(), end: 0 };
+    events.push(row);
+    tracker.inFlight++;
+    try {
+      if (fail?.(url)) {
+        await new Promise((r) => setTimeout(r, 30));
+        return new Response('{"error": "injected"}', { status: 500 });
+      }
+      return await fetch(input, init);
+    } finally {
+      tracker.inFlight--;
+      row.end = performance.now();
+    }
+  };
+  return { fetch: f, tracker };
+}
+
+function configFor(emu: SynapseEmulator) {
+  return loadConfig({ SYNAPSE_WORKSPACES: emu.workspaces[0]!.endpoint, SYNAPSE_CONCURRENCY: '8' }, { dryRun: true });
+}
+
+test("the first list page's executor texts are requested while the later pages load, within the concurrency, with the same result", async () => {
+  const emu = await startSynapseEmulator({ identity, pageSize: 3, latencyMs: 30 });
+  try {
+    const config = configFor(emu);
+    const name = emu.workspaces[0]!.name;
+    const rec = recordingFetch();
+    const source = createSynapseSource({ credential: createAzureCredential({}), fetch: rec.fetch });
+    const [result] = await source.collect({ config, log: memoryLogger(), state: new MemoryStateStore(), signal: new AbortController().signal, nowMs: Date.now() });
+    assert.equal(result!.up, true);
+    const running = rec.tracker.events.filter((e) => e.kind === 'list' && e.skip > 0);
+    assert.ok(running.length >= 2, 'the list has later pages');
+    const lastPageEnd = Math.max(...running.map((e) => e.end));
+    const early = rec.tracker.events.filter((e) => e.kind === 'text' && e.start < lastPageEnd);
+    assert.ok(early.length >= 1 && early.length <= 8, `${early.length} texts requested before the last page answered`);
+    assert.ok(emu.requests.maxInFlightPerWorkspace[name]! <= 8, `at most SYNAPSE_CONCURRENCY in flight (${emu.requests.maxInFlightPerWorkspace[name]})`);
+    assert.equal(rec.tracker.events.filter((e) => e.kind === 'text').length, emu.requests.byKind.prometheus, 'no text read twice');
+
+    // The same applications and series as discovery first, then collection (the fan-out's way, no early texts).
+    const collector = createSynapseCollector({ credential: createAzureCredential({}) });
+    const ctx = { config, log: memoryLogger(), state: new MemoryStateStore(), signal: new AbortController().signal, nowMs: Date.now() };
+    const ws = config.synapse!.workspaces[0]!;
+    const found = await collector.discover(ws, ctx);
+    const apps = await collector.collectApplications(ws, found.targets!, ctx);
+    const keys = (series: readonly { labels: Record<string, string> }[]) => series.map((s) => seriesKey(s.labels)).sort();
+    assert.deepEqual(keys(result!.series), keys([...found.result.series, ...apps.series]));
+  } finally {
+    await emu.close();
+  }
+});
+
+test('when a later list page fails, the early texts are neither parsed nor returned, and none is still in flight', async () => {
+  const emu = await startSynapseEmulator({ identity, pageSize: 3, latencyMs: 30 });
+  try {
+    const config = configFor(emu);
+    const rec = recordingFetch((url) => url.pathname.includes('/monitoring/') && Number(url.searchParams.get('skip')) > 0 && (url.searchParams.get('filter') ?? '').includes('inprogress'));
+    const source = createSynapseSource({ credential: createAzureCredential({}), fetch: rec.fetch });
+    const [result] = await source.collect({ config, log: memoryLogger(), state: new MemoryStateStore(), signal: new AbortController().signal, nowMs: Date.now() });
+    assert.equal(rec.tracker.inFlight, 0, 'every request finished before collect returned');
+    assert.ok(rec.tracker.events.some((e) => e.kind === 'text'), 'texts were requested early');
+    assert.equal(result!.up, false);
+    assert.match(result!.error ?? '', /500/);
+    assert.deepEqual(result!.series.filter((s) => s.labels.application_id !== undefined), [], 'no application series');
+  } finally {
+    await emu.close();
+  }
+});
