@@ -1,17 +1,17 @@
-import type { WriteOutcome } from './cycle';
+import { addWriteCounts, type WriteCounts } from './write-counts';
 import type { MetricMetadata, Series } from './series';
 import type { StateStore } from './state/store';
 
-type Counts = Pick<WriteOutcome, 'samplesSent' | 'samplesFailed' | 'samplesRetried' | 'samplesDropped' | 'requests' | 'bytesSent'>;
+
 
 /** What one cycle did, as its own health series describe it. */
-export interface CycleStats extends Counts {
+export interface CycleStats extends WriteCounts {
   durationSeconds: number;
   targets: Array<{ source: string; target: string; up: boolean; series: number }>;
 }
 
 /** Counters accumulated across runs; `atMs` is the timestamp their last values were sent with. */
-interface Totals extends Counts {
+interface Totals extends WriteCounts {
   cycles: number;
   atMs: number;
 }
@@ -48,12 +48,7 @@ export async function healthSeries(stats: CycleStats, who: HealthIdentity, nowMs
   const totals = await state.update(totalsKey(who.runner), (stored) => {
     const t = readTotals(stored);
     t.cycles += 1;
-    t.samplesSent += stats.samplesSent;
-    t.samplesFailed += stats.samplesFailed;
-    t.samplesRetried += stats.samplesRetried;
-    t.requests += stats.requests;
-    t.bytesSent += stats.bytesSent;
-    for (const [reason, n] of Object.entries(stats.samplesDropped)) t.samplesDropped[reason] = (t.samplesDropped[reason] ?? 0) + n;
+    addWriteCounts(t, stats);
     t.atMs = Math.max(nowMs, t.atMs + 1);
     return { value: t, result: t };
   });

@@ -1,5 +1,6 @@
 import type { SeriesWriter, WriteOutcome } from '../cycle';
 import type { MetricMetadata, Series } from '../series';
+import { addWriteCounts } from '../write-counts';
 
 /**
  * Hands series to the writer in parts while collection goes on: parts are gathered until `flushSamples`, then written;
@@ -73,12 +74,7 @@ export class StreamingPush {
 
   private add(o: WriteOutcome): void {
     const t = this.outcome;
-    t.samplesSent += o.samplesSent;
-    t.samplesFailed += o.samplesFailed;
-    t.samplesRetried += o.samplesRetried;
-    t.requests += o.requests;
-    t.bytesSent += o.bytesSent;
-    for (const [reason, n] of Object.entries(o.samplesDropped)) t.samplesDropped[reason] = (t.samplesDropped[reason] ?? 0) + n;
+    addWriteCounts(t, o);
     for (const s of o.undelivered) t.undelivered.push(s);
     for (const e of o.errors) t.errors.push(e);
   }

@@ -75,14 +75,25 @@ function scripted(name: string, value: number): Source {
   };
 }
 
-test('two concurrent cycles on one store lose no counter increment and no spooled sample, and leave every blob readable', async () => {
+/**
+ * Cycles of one runner on a fresh container, writing `metric`: into a receiver that refuses connections (`dead`), or
+ * into the suite's Prometheus (`live`). The writer's clock is the cycle's.
+ */
+async function scriptedRunner(runner: string, metric: string) {
   const url = container();
-  const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: 'race', STATE_STORE: url });
-  const live = loadConfig({ REMOTE_WRITE_URL: prom.writeUrl, LAKEPULSE_INSTANCE: 'race', STATE_STORE: url });
+  const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: runner, STATE_STORE: url });
+  const live = loadConfig({ REMOTE_WRITE_URL: prom.writeUrl, LAKEPULSE_INSTANCE: runner, STATE_STORE: url });
+  const cycle = (to: 'dead' | 'live', value: number, at: number, name = metric) => {
+    const cfg = to === 'dead' ? dead : live;
+    return runCycle({ config: cfg, sources: [scripted(name, value)], state: store(url), log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger, now: () => at }), now: () => at, runner });
+  };
+  return { url, cycle };
+}
+
+test('two concurrent cycles on one store lose no counter increment and no spooled sample, and leave every blob readable', async () => {
+  const { url, cycle } = await scriptedRunner('race', 'runtime_race');
   const t0 = Date.now() - 120_000;
-  const cycle = (cfg: typeof dead, value: number, at: number) =>
-    runCycle({ config: cfg, sources: [scripted('runtime_race', value)], state: store(url), log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger }), now: () => at, runner: 'race' });
-  const [a, b] = await Promise.all([cycle(dead, 1, t0), cycle(dead, 2, t0 + 1000)]);
+  const [a, b] = await Promise.all([cycle('dead', 1, t0), cycle('dead', 2, t0 + 1000)]);
   assert.ok(a.failedSamples > 0 && b.failedSamples > 0);
   const s = store(url);
   assert.equal((await s.list('spool/race/')).length, 2, 'each writer its own spool entry');
@@ -90,7 +101,7 @@ test('two concurrent cycles on one store lose no counter increment and no spoole
   assert.equal(totals.cycles, 2, 'both increments kept');
   assert.equal(totals.samplesFailed, 2, 'each cycle\'s one failed sample counted');
 
-  const third = await cycle(live, 3, t0 + 2000);
+  const third = await cycle('live', 3, t0 + 2000);
   assert.equal(third.failedSamples, 0, third.errors.join('; '));
   const raw = await prom.rawSamples('runtime_race', 600);
   assert.deepEqual(raw[0]?.values.map(([ts, v]) => [Math.round(ts * 1000) - t0, v]), [[0, '1'], [1000, '2'], [2000, '3']], 'both spooled samples arrived, in order');
@@ -101,17 +112,13 @@ test('two concurrent cycles on one store lose no counter increment and no spoole
 });
 
 test('overlapping runs that finish out of order: their spool entries are merged per series, oldest sample first', async () => {
-  const url = container();
-  const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: 'order', STATE_STORE: url });
-  const live = loadConfig({ REMOTE_WRITE_URL: prom.writeUrl, LAKEPULSE_INSTANCE: 'order', STATE_STORE: url });
+  const { cycle } = await scriptedRunner('order', 'runtime_order');
   const t0 = Date.now() - 120_000;
-  const cycle = (cfg: typeof dead, value: number, at: number) =>
-    runCycle({ config: cfg, sources: [scripted('runtime_order', value)], state: store(url), log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger }), now: () => at, runner: 'order' });
   // The later-started run updates the counters first; the earlier one's counter sample then comes after it in time
   // but its spool entry sorts first.
-  await cycle(dead, 2, t0 + 1000);
-  await cycle(dead, 1, t0);
-  const third = await cycle(live, 3, t0 + 2000);
+  await cycle('dead', 2, t0 + 1000);
+  await cycle('dead', 1, t0);
+  const third = await cycle('live', 3, t0 + 2000);
   assert.equal(third.failedSamples, 0, third.errors.join('; '));
   const counters = await prom.rawSamples('lakepulse_cycles_total{instance="order"}', 600);
   assert.deepEqual(counters[0]?.values.map(([, v]) => v), ['1', '2', '3']);
@@ -120,17 +127,13 @@ test('overlapping runs that finish out of order: their spool entries are merged 
 });
 
 test('spooled samples are resent while younger than 15 minutes and dropped, counted, when older', async () => {
-  const url = container();
-  const dead = loadConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await freePort()}/api/v1/write`, REMOTE_WRITE_MAX_RETRY_MS: '200', LAKEPULSE_INSTANCE: 'expiry', STATE_STORE: url });
-  const live = loadConfig({ REMOTE_WRITE_URL: prom.writeUrl, LAKEPULSE_INSTANCE: 'expiry', STATE_STORE: url });
   // The writer's clock is the cycle's: a sample spooled at `now - 16 min` is 16 minutes old when resent.
-  const cycle = (cfg: typeof dead, name: string, at: number) =>
-    runCycle({ config: cfg, sources: [scripted(name, 1)], state: store(url), log: silentLogger, writer: createRemoteWriter(cfg.remoteWrite!, { log: silentLogger, now: () => at }), now: () => at, runner: 'expiry' });
+  const { url, cycle } = await scriptedRunner('expiry', 'runtime_fresh');
   const now = Date.now();
-  await cycle(dead, 'runtime_old', now - 16 * 60_000);
-  await cycle(dead, 'runtime_recent', now - 5 * 60_000);
+  await cycle('dead', 1, now - 16 * 60_000, 'runtime_old');
+  await cycle('dead', 1, now - 5 * 60_000, 'runtime_recent');
   assert.equal((await store(url).list('spool/expiry/')).length, 1, 'the second failed run took over the first one\'s entry and spooled both');
-  const after = await cycle(live, 'runtime_fresh', now);
+  const after = await cycle('live', 1, now);
   assert.ok(after.failedSamples > 0, 'the expired samples count as not delivered');
   assert.deepEqual(await prom.rawSamples('runtime_old', 3600), [], 'older than 15 minutes: dropped');
   const recent = await prom.rawSamples('runtime_recent', 3600);
