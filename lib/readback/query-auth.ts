@@ -1,3 +1,4 @@
+import { staticAuthorization } from '../http-auth';
 import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential } from '../azure/credential';
 import { errorMessage } from '../errors';
@@ -15,12 +16,9 @@ export function queryAuthorization(auth: QueryAuth, env: Readonly<Record<string,
   switch (auth.kind) {
     case 'none':
       return async () => undefined;
-    case 'bearer': {
-      const value = `Bearer ${auth.token}`;
-      return async () => value;
-    }
+    case 'bearer':
     case 'basic': {
-      const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+      const value = staticAuthorization(auth);
       return async () => value;
     }
     case 'azure': {

@@ -1,14 +1,11 @@
+import type { HttpAuth } from '../http-auth';
 import { ConfigError } from '../errors';
 import { EnvReader, parseUrl, type Env } from '../env';
 
 /** Entra scope of the Azure Monitor workspace query API (role Monitoring Data Reader). */
 export const AZURE_PROMETHEUS_QUERY_SCOPE = 'https://prometheus.monitor.azure.com/.default';
 
-export type QueryAuth =
-  | { kind: 'azure'; scope: string }
-  | { kind: 'bearer'; token: string }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'none' };
+export type QueryAuth = HttpAuth;
 
 export interface QueryEndpointConfig {
   /** Base of the Prometheus HTTP API, without a trailing slash or `/api/v1`. */

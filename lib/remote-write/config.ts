@@ -1,11 +1,8 @@
+import type { HttpAuth } from '../http-auth';
 import { ConfigError } from '../errors';
 import { EnvReader, parseUrl } from '../env';
 
-export type RemoteWriteAuth =
-  | { kind: 'azure'; scope: string }
-  | { kind: 'bearer'; token: string }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'none' };
+export type RemoteWriteAuth = HttpAuth;
 
 export interface RemoteWriteConfig {
   url: URL;
