@@ -1,4 +1,4 @@
-import type { HttpAuth } from '../http-auth';
+import { readHttpAuth, type HttpAuth } from '../http-auth';
 import { ConfigError } from '../errors';
 import { EnvReader, parseUrl, type Env } from '../env';
 
@@ -33,26 +33,7 @@ export function loadQueryConfig(env: Env): QueryEndpointConfig {
     throw new ConfigError('PROMETHEUS_QUERY_URL', 'PROMETHEUS_QUERY_URL must not contain credentials: use PROMETHEUS_QUERY_AUTH=basic with PROMETHEUS_QUERY_USERNAME and PROMETHEUS_QUERY_PASSWORD');
   }
   const defaultAuth = url.hostname.toLowerCase().endsWith('.prometheus.monitor.azure.com') ? 'azure' : 'none';
-  const kind = reader.oneOf('PROMETHEUS_QUERY_AUTH', ['azure', 'bearer', 'basic', 'none'] as const, defaultAuth);
-  let auth: QueryAuth;
-  switch (kind) {
-    case 'azure':
-      auth = { kind, scope: AZURE_PROMETHEUS_QUERY_SCOPE };
-      break;
-    case 'bearer':
-      auth = { kind, token: requiredSecret(reader, 'PROMETHEUS_QUERY_BEARER_TOKEN', 'PROMETHEUS_QUERY_AUTH=bearer') };
-      break;
-    case 'basic':
-      auth = {
-        kind,
-        username: reader.requiredString('PROMETHEUS_QUERY_USERNAME', 'PROMETHEUS_QUERY_AUTH=basic'),
-        password: requiredSecret(reader, 'PROMETHEUS_QUERY_PASSWORD', 'PROMETHEUS_QUERY_AUTH=basic'),
-      };
-      break;
-    case 'none':
-      auth = { kind };
-      break;
-  }
+  const auth = readHttpAuth(reader, 'PROMETHEUS_QUERY', defaultAuth, AZURE_PROMETHEUS_QUERY_SCOPE);
   return { baseUrl: apiBase(url), auth, timeoutMs: reader.positiveInt('PROMETHEUS_QUERY_TIMEOUT_MS', queryDefaults.timeoutMs), env };
 }
 
@@ -65,8 +46,3 @@ function apiBase(url: URL): URL {
   return base;
 }
 
-function requiredSecret(reader: EnvReader, name: string, why: string): string {
-  const value = reader.secret(name);
-  if (value === undefined) throw new ConfigError(name, `${name} must be set when ${why} (it is unset)`);
-  return value;
-}

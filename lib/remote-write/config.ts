@@ -1,4 +1,4 @@
-import type { HttpAuth } from '../http-auth';
+import { readHttpAuth, type HttpAuth } from '../http-auth';
 import { ConfigError } from '../errors';
 import { EnvReader, parseUrl } from '../env';
 
@@ -47,26 +47,7 @@ export function loadRemoteWriteConfig(env: EnvReader, required: boolean): Remote
   }
   const url = parseUrl('REMOTE_WRITE_URL', rawUrl);
   const defaultAuth = url.hostname.endsWith('.ingest.monitor.azure.com') ? 'azure' : 'none';
-  const kind = env.oneOf('REMOTE_WRITE_AUTH', ['azure', 'bearer', 'basic', 'none'] as const, defaultAuth);
-  let auth: RemoteWriteAuth;
-  switch (kind) {
-    case 'azure':
-      auth = { kind, scope: AZURE_MONITOR_SCOPE };
-      break;
-    case 'bearer':
-      auth = { kind, token: requiredSecret(env, 'REMOTE_WRITE_BEARER_TOKEN', 'REMOTE_WRITE_AUTH=bearer') };
-      break;
-    case 'basic':
-      auth = {
-        kind,
-        username: env.requiredString('REMOTE_WRITE_USERNAME', 'REMOTE_WRITE_AUTH=basic'),
-        password: requiredSecret(env, 'REMOTE_WRITE_PASSWORD', 'REMOTE_WRITE_AUTH=basic'),
-      };
-      break;
-    case 'none':
-      auth = { kind };
-      break;
-  }
+  const auth = readHttpAuth(env, 'REMOTE_WRITE', defaultAuth, AZURE_MONITOR_SCOPE);
   return {
     url,
     auth,
@@ -82,8 +63,3 @@ export function loadRemoteWriteConfig(env: EnvReader, required: boolean): Remote
   };
 }
 
-function requiredSecret(env: EnvReader, name: string, why: string): string {
-  const value = env.secret(name);
-  if (value === undefined) throw new ConfigError(name, `${name} must be set when ${why} (it is unset)`);
-  return value;
-}
