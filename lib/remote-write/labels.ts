@@ -166,8 +166,7 @@ function metricNameVerdict(name: string): string {
  * series); otherwise callers merge first (lib/series.ts mergeSeries), as the cycle does.
  */
 export function* prepareEach(input: Iterable<Series>, drops: DropCounter, options: { dropDuplicateSeries?: boolean } = {}): Generator<PreparedSeries> {
-  const keys: string[] = [];
-  const values: string[] = [];
+  const { keys, values } = new SeriesPreparer(drops);
   const seen = options.dropDuplicateSeries ? new Set<string>() : undefined;
   for (const series of input) {
     const prepared = prepareOne(series, drops, keys, values);
@@ -194,6 +193,20 @@ export function preparedKey(s: PreparedSeries): string {
   let key = '';
   for (let i = 0; i < s.names.length; i++) key += s.names[i] + '\u0000' + s.values[i] + '\u0001';
   return key;
+}
+
+/**
+ * One series at a time, for a caller that walks its input itself (the sender's lanes: no generator frame and no
+ * iterator result per series on the hot path). Keeps its scratch arrays between calls.
+ */
+export class SeriesPreparer {
+  readonly keys: string[] = [];
+  readonly values: string[] = [];
+  constructor(private readonly drops: DropCounter) {}
+  /** The series fit to send, or undefined when it was dropped (and counted). */
+  prepare(series: Series): PreparedSeries | undefined {
+    return prepareOne(series, this.drops, this.keys, this.values);
+  }
 }
 
 function prepareOne(series: Series, drops: DropCounter, keys: string[], values: string[]): PreparedSeries | undefined {

@@ -7,7 +7,7 @@ import { createClient, type SendResult } from './client';
 import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
 import { FailureSummary } from './failure-summary';
-import { DropCounter, prepareEach, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
+import { DropCounter, SeriesPreparer, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
 import { Backoff, sleep as realSleep, withRetries } from './retry';
 
 /** Everything one write() did, named by outcome as Prometheus' queue manager counts it. */
@@ -234,7 +234,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
      * chunks (≈ one request of samples) one after another, and the lanes run in parallel. The producer waits for a
      * lane's previous chunk before handing it the next, so memory stays bounded by about 2 × lanes requests.
      */
-    const sendInLanes = async (input: Iterable<PreparedSeries>, send: (pending: Generator<Batch>) => Promise<void>, drop: (batch: Batch, error: string) => void): Promise<void> => {
+    const sendInLanes = async (input: PreparedCursor, send: (pending: Generator<Batch>) => Promise<void>, drop: (batch: Batch, error: string) => void): Promise<void> => {
       const chunks: PreparedSeries[][] = Array.from({ length: lanes }, () => []);
       const counts = new Array<number>(lanes).fill(0);
       const busy: Array<Promise<void>> = Array.from({ length: lanes }, () => Promise.resolve());
@@ -252,10 +252,8 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
         });
       };
       const hasher = new LaneHasher(lanes);
-      // Not for-of: a break would close `input`, whose rest the caller gives up after an abort.
-      const it = input[Symbol.iterator]();
-      for (let next = it.next(); !next.done; next = it.next()) {
-        const s = next.value;
+      // The cursor, not an iterator: what is left after a break is what the caller gives up after an abort.
+      for (let s = input.next(); s !== undefined; s = input.next()) {
         const lane = hasher.laneOf(s);
         chunks[lane]!.push(s);
         counts[lane]! += s.samples.length;
@@ -282,7 +280,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
       }
     };
 
-    const prepared = withoutTooOldSeries(prepareEach(series, drops), now() - config.maxSampleAgeMs, drops);
+    const prepared = new PreparedCursor(series, new SeriesPreparer(drops), now() - config.maxSampleAgeMs, drops);
     try {
       try {
         if (lanes === 1) {
@@ -307,11 +305,35 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
   return { write, logFailures };
 }
 
-/** Prepared series without samples older than `cutoffMs` (samples are in timestamp order), counted `too_old`. */
-function* withoutTooOldSeries(series: Iterable<PreparedSeries>, cutoffMs: number, drops: DropCounter): Generator<PreparedSeries> {
-  for (const s of series) {
-    const fresh = freshPart(s, cutoffMs, drops);
-    if (fresh) yield fresh;
+/**
+ * A write's input, prepared (label hygiene) and without samples older than `cutoffMs` (counted `too_old`), one series
+ * at a time as it is taken: memory stays bounded by what the lanes hold, and the hot path has no generator frame or
+ * iterator result per series. What was not taken yet is what an abort gives up.
+ */
+class PreparedCursor implements Iterable<PreparedSeries> {
+  private position = 0;
+
+  constructor(
+    private readonly input: readonly Series[],
+    private readonly preparer: SeriesPreparer,
+    private readonly cutoffMs: number,
+    private readonly drops: DropCounter,
+  ) {}
+
+  /** The next series fit to send, or undefined at the end. */
+  next(): PreparedSeries | undefined {
+    const input = this.input;
+    while (this.position < input.length) {
+      const prepared = this.preparer.prepare(input[this.position++]!);
+      if (prepared === undefined) continue;
+      const fresh = freshPart(prepared, this.cutoffMs, this.drops);
+      if (fresh !== undefined) return fresh;
+    }
+    return undefined;
+  }
+
+  *[Symbol.iterator](): Generator<PreparedSeries> {
+    for (let s = this.next(); s !== undefined; s = this.next()) yield s;
   }
 }
 

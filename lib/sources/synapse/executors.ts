@@ -64,10 +64,14 @@ export async function scrapeApplication(
     samples = parsed.samples;
     // The parser shares one labels object per executor: the extras reuse it.
     const executors = new Map<string, Record<string, string>>();
-    for (const s of samples) {
-      const id = s.labels.executor_id;
-      if (id !== undefined && !executors.has(id)) executors.set(id, s.labels);
-      if (memo.name === undefined && s.labels.application_name) memo.name = s.labels.application_name;
+    let last: Record<string, string> | undefined;
+    for (let i = 0; i < samples.length; i++) {
+      const labels = samples[i]!.labels;
+      if (labels === last) continue; // the lines of one executor come together, sharing one object
+      last = labels;
+      const id = labels.executor_id;
+      if (id !== undefined && !executors.has(id)) executors.set(id, labels);
+      if (memo.name === undefined && labels.application_name) memo.name = labels.application_name;
     }
     let unknown = false;
     for (const id of executors.keys()) if (!memo.addTimes.has(id)) unknown = true;
@@ -99,17 +103,28 @@ export async function scrapeApplication(
   }
 
   const target = appLabels(base, job);
-  const series: Series[] = [];
+  const series = new Array<Series>(samples.length);
   const families = new Map<string, MetricMetadata>();
   // The parser shares one labels object per executor: merge each with the target labels once.
   const merged = new Map<Record<string, string>, Record<string, string>>();
-  for (const s of samples) {
-    let family = families.get(s.name);
-    if (family === undefined) {
-      family = familyOf(s.name);
-      families.set(s.name, family);
+  let lastName = '';
+  let family: MetricMetadata | undefined;
+  let lastLabels: Record<string, string> | undefined;
+  let template: Record<string, string> | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    if (family === undefined || s.name !== lastName) {
+      lastName = s.name;
+      family = families.get(s.name);
+      if (family === undefined) {
+        family = familyOf(s.name);
+        families.set(s.name, family);
+      }
     }
-    let template = merged.get(s.labels);
+    if (s.labels !== lastLabels) {
+      lastLabels = s.labels;
+      template = merged.get(s.labels);
+    }
     if (template === undefined) {
       // `__name__` first, so each series' labels are a plain clone of the template (V8's fast object-clone path)
       // with one property overwritten: every series of the executor then shares one hidden class.
@@ -120,7 +135,7 @@ export async function scrapeApplication(
     }
     const labels = { ...template };
     labels.__name__ = family.name;
-    series.push({ labels, samples: [{ value: s.value, timestampMs: nowMs }] });
+    series[i] = { labels, samples: [{ value: s.value, timestampMs: nowMs }] };
   }
   return { up: true, ended: false, series, metadata: [...families.values()] };
 }
