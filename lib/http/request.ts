@@ -139,7 +139,12 @@ export const httpRequest: HttpRequest = (url, options) =>
     const stopWaiting = signal ? whenAborted(signal, () => interrupt(signal.reason)) : undefined;
 
     const send = (mayResend: boolean): void => {
-      const sent = (https ? httpsSend : httpSend)(target);
+      let sent: ClientRequest;
+      try {
+        sent = (https ? httpsSend : httpSend)(target);
+      } catch (err) {
+        return settle(err); // e.g. a header value node refuses (ERR_INVALID_CHAR): nothing was sent
+      }
       req = sent;
       sent.on('error', (err: NodeJS.ErrnoException) => {
         if (settled || req !== sent) return;

@@ -208,6 +208,14 @@ test('a GET on a kept-alive connection the server drops unanswered is sent once 
   assert.equal(server.connections, 2);
 });
 
+test('a header value node refuses rejects at once, without a request', async () => {
+  server.reset((_req, res) => void res.end('x'));
+  const t0 = performance.now();
+  await assert.rejects(httpRequest(server.url(), get({ headers: { 'X-Bad': 'a\nb' }, timeoutMs: 5000 })), { code: 'ERR_INVALID_CHAR' });
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(server.requests.length, 0);
+});
+
 test('TLS is verified by default: a self-signed certificate is refused with its code', async () => {
   const cert = selfSignedCertificate({ commonName: '127.0.0.1', dnsNames: [], ipAddresses: ['127.0.0.1'] });
   const tls = createTlsServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => void res.end('secret'));
