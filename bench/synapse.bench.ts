@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { loadConfig } from '../lib/config';
 import { runCycle } from '../lib/cycle';
 import { startLocalReceiver } from '../lib/emulators/receiver';
+import { httpRequest, type HttpRequest } from '../lib/http/request';
 import { silentLogger } from '../lib/log';
 import { createRemoteWriter } from '../lib/remote-write';
 import { createSynapseSource } from '../lib/sources/synapse';
@@ -22,11 +23,11 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig({ SYNAPSE_WORKSPACES: emu.workspaces, REMOTE_WRITE_URL: receiver.url, SYNAPSE_CONCURRENCY: String(CONCURRENCY), LAKEPULSE_INSTANCE: 'bench' });
     let requests = 0;
-    const countingFetch: typeof fetch = (input, init) => {
+    const countingRequest: HttpRequest = (url, options) => {
       requests++;
-      return fetch(input, init);
+      return httpRequest(url, options);
     };
-    const source = createSynapseSource({ credential: staticToken, fetch: countingFetch });
+    const source = createSynapseSource({ credential: staticToken, request: countingRequest });
     const writer = createRemoteWriter(config.remoteWrite!, { log: silentLogger, lanes: 4 }); // as lib/collector.ts
     // Warm-up cycle (connections, JIT), then the measured one.
     await runCycle({ config, sources: [source], state: new MemoryStateStore(), log: silentLogger, writer });

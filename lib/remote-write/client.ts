@@ -1,6 +1,7 @@
 import { AzureTokenError } from '../azure/token-failure';
 import { ConfigError, LakepulseError } from '../errors';
 import { describeConnectionFailure, describeDenied, type DeniedFix } from '../failure-messages';
+import { httpRequest, HttpTimeoutError, type HttpRequest, type HttpResponse } from '../http/request';
 import { USER_AGENT } from '../version';
 import { isRecoverable, isRecoverableNetworkError, networkErrorCode, parseRetryAfter } from './retry';
 
@@ -38,7 +39,7 @@ const RESERVED_HEADERS = new Set([
 
 /** Prometheus reads at most this much of an error body (maxErrMsgLen). */
 export const MAX_ERROR_BODY_BYTES = 1024;
-/** A response body is read (and discarded) up to this size so the connection can be reused; beyond it, cancelled. */
+/** A response body is read (and discarded) up to this size so the connection can be reused; beyond it, the connection is closed. */
 const MAX_DRAIN_BYTES = 64 * 1024;
 
 /** True when `name` may not be set as a custom header (Prometheus' reservedHeaders, plus what we set ourselves). */
@@ -53,7 +54,8 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Returns the Authorization header value, if any; called before each attempt (tokens refresh). */
   authorization?: (signal?: AbortSignal) => Promise<string | undefined>;
-  fetch?: typeof fetch;
+  /** Default httpRequest (lib/http/request.ts); tests wrap it. */
+  request?: HttpRequest;
   now?: () => number;
   /** The configured REMOTE_WRITE_AUTH, so a 401/403 names the settings to fix. Default none. */
   authKind?: 'azure' | 'bearer' | 'basic' | 'none';
@@ -92,7 +94,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
     }
     extra[name] = value;
   }
-  // fetch refuses URLs with userinfo: send it as Basic auth (as Go's http client does) unless auth is configured.
+  // Userinfo is never sent as part of the URL: it becomes Basic auth (as Go's http client does) unless auth is configured.
   const url = new URL(options.url);
   let authorization = options.authorization;
   if (url.username || url.password) {
@@ -101,7 +103,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
     url.username = '';
     url.password = '';
   }
-  const doFetch = options.fetch ?? fetch;
+  const request = options.request ?? httpRequest;
   const now = options.now ?? Date.now;
   const endpoint = url.host;
   return {
@@ -115,33 +117,38 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
         'User-Agent': USER_AGENT,
       };
       if (attempt > 0) headers['Retry-Attempt'] = String(attempt);
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
-      try {
-        const auth = await authorization?.(combined);
-        if (auth !== undefined) headers.Authorization = auth;
-      } catch (err) {
-        if (signal?.aborted) throw signal.reason as Error;
-        // No token: the credential library has already retried, so the samples are kept for the next run instead.
-        if (err instanceof AzureTokenError) return { status: 'retryable', error: `remote write to ${endpoint}: ${err.message}`, nextRunOnly: true };
-        if (timeout.aborted) return { status: 'retryable', error: `remote write to ${endpoint}: no token within ${timeoutMs} ms (REMOTE_WRITE_TIMEOUT_MS)` };
-        return { status: 'retryable', error: `no authorization token for ${endpoint}: ${errorText(err)}` };
+      // One deadline for the token and the request: the token wait counts against REMOTE_WRITE_TIMEOUT_MS.
+      const startedMs = performance.now();
+      if (authorization) {
+        const bounded = deadlineSignal(timeoutMs, signal);
+        try {
+          const auth = await authorization(bounded.signal);
+          if (auth !== undefined) headers.Authorization = auth;
+        } catch (err) {
+          if (signal?.aborted) throw signal.reason as Error;
+          // No token: the credential library has already retried, so the samples are kept for the next run instead.
+          if (err instanceof AzureTokenError) return { status: 'retryable', error: `remote write to ${endpoint}: ${err.message}`, nextRunOnly: true };
+          if (bounded.timedOut()) return { status: 'retryable', error: `remote write to ${endpoint}: no token within ${timeoutMs} ms (REMOTE_WRITE_TIMEOUT_MS)` };
+          return { status: 'retryable', error: `no authorization token for ${endpoint}: ${errorText(err)}` };
+        } finally {
+          bounded.dispose();
+        }
       }
+      let response: HttpResponse;
       try {
-        response = await doFetch(url, { method: 'POST', headers, body, signal: combined });
+        const leftMs = Math.max(1, Math.ceil(timeoutMs - (performance.now() - startedMs)));
+        // Success bodies are ignored, error bodies kept up to 1 KiB; either is drained (to 64 KiB) so the connection is reused.
+        response = await request(url, { method: 'POST', headers, body, timeoutMs: leftMs, ...(signal ? { signal } : {}), maxBytes: MAX_ERROR_BODY_BYTES, read: 'head', drainBytes: MAX_DRAIN_BYTES });
       } catch (err) {
         if (signal?.aborted) throw signal.reason as Error;
-        const error = describeNetworkError(err, timeout.aborted, timeoutMs, endpoint);
+        const timedOut = err instanceof HttpTimeoutError;
+        const error = describeNetworkError(err, timedOut, timeoutMs, endpoint);
         // Resets, refusals and our own timeout are worth another try; e.g. a certificate error is not.
-        if (timeout.aborted || isRecoverableNetworkError(err)) return { status: 'retryable', error };
+        if (timedOut || isRecoverableNetworkError(err)) return { status: 'retryable', error };
         return { status: 'rejected', error };
       }
-      if (response.status >= 200 && response.status < 300) {
-        await readBody(response, 0); // the body of a success is ignored, but drained so the connection is reused
-        return { status: 'sent', statusCode: response.status };
-      }
-      const text = await readBody(response, MAX_ERROR_BODY_BYTES);
+      if (response.status >= 200 && response.status < 300) return { status: 'sent', statusCode: response.status };
+      const text = response.body.toString('utf8');
       const denied =
         (options.authKind ?? 'none') === 'none' && (response.status === 401 || response.status === 403)
           ? `HTTP ${response.status} from ${endpoint} (${SETTING}): the receiver wants credentials and none were sent; set REMOTE_WRITE_AUTH (azure, bearer or basic) and its settings`
@@ -149,7 +156,7 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
       // The body verbatim (≤ 1 KiB, as Prometheus logs it) after the cause in words.
       const error = denied ? `${denied}. Receiver said: ${text || '(empty body)'}` : `HTTP ${response.status} from ${endpoint}${text ? `: ${text}` : ''}`;
       if (isRecoverable(response.status)) {
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+        const retryAfterMs = parseRetryAfter(firstValue(response.headers['retry-after']), now());
         return { status: 'retryable', statusCode: response.status, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
       }
       return { status: 'rejected', statusCode: response.status, error };
@@ -157,29 +164,33 @@ export function createClient(options: ClientOptions): RemoteWriteClient {
   };
 }
 
-/** Reads the body (the first `keepBytes` kept, verbatim), discards the rest up to MAX_DRAIN_BYTES, cancels beyond. */
-async function readBody(response: Response, keepBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const kept: Uint8Array[] = [];
-  let keptBytes = 0;
-  let read = 0;
-  try {
-    while (read < MAX_DRAIN_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      read += value.length;
-      if (keptBytes < keepBytes) {
-        kept.push(value.subarray(0, keepBytes - keptBytes));
-        keptBytes += Math.min(value.length, keepBytes - keptBytes);
-      }
-    }
-  } catch {
-    // a body cut short still tells us something
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(kept).toString('utf8');
+/** A header's value (node joins repeated ones, or gives set-cookie as a list). */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A signal that aborts after `ms` or with `outer`, from one timer and one listener (AbortSignal.timeout/any cost
+ * more per request); dispose() clears both.
+ */
+function deadlineSignal(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort(outer?.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no token within ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs: number, endpoint: string): string {
@@ -190,7 +201,7 @@ function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs: number
   return `${code ? `${code}: ` : ''}${errorText(err)} (${endpoint})`;
 }
 
-/** The innermost message of an error chain (fetch wraps the useful one as `cause`); our own errors are already worded. */
+/** The innermost message of an error chain (the request wraps node's error as `cause`); our own errors are already worded. */
 function errorText(err: unknown): string {
   let message = err instanceof Error ? err.message : String(err);
   for (let e: unknown = err; e instanceof Error; e = e.cause) {

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import type { HttpRequest } from '../http/request';
 import type { Logger } from '../log';
 import type { MetricMetadata, Series } from '../series';
 import { authHeaderProvider } from './auth';
@@ -45,7 +46,8 @@ export interface RemoteWriterDeps {
   /** For `azure` auth: the credential (default: DefaultAzureCredential with `azureClientId` as managed identity). */
   credential?: TokenCredential;
   azureClientId?: string;
-  fetch?: typeof fetch;
+  /** Default httpRequest (lib/http/request.ts); tests wrap it. */
+  request?: HttpRequest;
   /** Clock in epoch ms. Default Date.now. */
   now?: () => number;
   /** Waits between attempts. Default a real timer. */
@@ -91,7 +93,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
     timeoutMs: config.timeoutMs,
     headers: config.headers,
     authorization: authHeaderProvider(config.auth, { credential: deps.credential, azureClientId: deps.azureClientId, now: deps.now, log: deps.log }),
-    fetch: deps.fetch,
+    request: deps.request,
     now: deps.now,
     authKind: config.auth.kind,
   });

@@ -1,5 +1,6 @@
 import type { AccessTokenSource } from '../../azure/credential';
 import { describeConnectionFailure, describeDenied } from '../../failure-messages';
+import { HttpBodyTooLargeError, httpRequest, HttpTimeoutError, type HttpRequest, type HttpResponse } from '../../http/request';
 
 /** Workspace endpoints come from this setting; a failure names it. */
 const SETTING = 'SYNAPSE_WORKSPACES';
@@ -21,7 +22,8 @@ export interface GetOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   maxBytes?: number;
-  fetch?: typeof fetch;
+  /** Default httpRequest (lib/http/request.ts); tests wrap it to watch or script requests. */
+  request?: HttpRequest;
 }
 
 /** Responses larger than this are cut off and treated as malformed (a body of 10^5 executors is ~16 MB). */
@@ -36,42 +38,28 @@ export async function getText(url: string, options: GetOptions): Promise<string>
     if (options.signal?.aborted) throw new SynapseHttpError(0, 'cycle budget exhausted while waiting for a Microsoft Entra token');
     throw err; // an AzureTokenError: one line naming the scope and what to do
   }
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let response: Response;
+  const target = new URL(url);
+  let response: HttpResponse;
   try {
-    response = await (options.fetch ?? fetch)(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json, text/plain' }, signal });
+    response = await (options.request ?? httpRequest)(target, {
+      method: 'GET',
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json, text/plain' },
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      maxBytes: options.maxBytes ?? MAX_RESPONSE_BYTES,
+    });
   } catch (err) {
-    if (timeout.aborted) throw new SynapseHttpError(0, `no response within ${options.timeoutMs} ms`);
+    if (err instanceof HttpTimeoutError) throw new SynapseHttpError(0, err.phase === 'response' ? `no response within ${options.timeoutMs} ms` : `no complete response within ${options.timeoutMs} ms`);
     if (options.signal?.aborted) throw new SynapseHttpError(0, 'cycle budget exhausted');
-    const worded = describeConnectionFailure(err, { host: new URL(url).host, setting: SETTING });
+    if (err instanceof HttpBodyTooLargeError) throw new SynapseHttpError(0, err.message);
+    const worded = describeConnectionFailure(err, { host: target.host, setting: SETTING });
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new SynapseHttpError(0, worded ?? cause?.code ?? cause?.message ?? (err as Error).message);
   }
-  const body = await readCapped(response, options.maxBytes ?? MAX_RESPONSE_BYTES).catch((err: unknown) => {
-    throw new SynapseHttpError(0, timeout.aborted ? `no complete response within ${options.timeoutMs} ms` : (err as Error).message);
-  });
-  if (!response.ok) {
-    const denied = describeDenied(response.status, { host: new URL(url).host, setting: SETTING }, SYNAPSE_ROLE_FIX);
+  const body = response.body.toString('utf8');
+  if (response.status < 200 || response.status > 299) {
+    const denied = describeDenied(response.status, { host: target.host, setting: SETTING }, SYNAPSE_ROLE_FIX);
     throw new SynapseHttpError(response.status, denied ?? `HTTP ${response.status}${body ? `: ${body.slice(0, 300)}` : ''}`);
   }
   return body;
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`response larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential, type AccessTokenSource } from '../../azure/credential';
 import { errorMessage } from '../../errors';
+import type { HttpRequest } from '../../http/request';
 import type { MetricMetadata, Series } from '../../series';
 import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
@@ -27,7 +28,8 @@ interface WorkspaceState {
 
 export interface SynapseSourceOptions {
   credential?: TokenCredential;
-  fetch?: typeof fetch;
+  /** Default httpRequest (lib/http/request.ts); tests and benches wrap it. */
+  request?: HttpRequest;
 }
 
 /** What discovery of one workspace found: its workspace-level result and, when it succeeded, the scrape targets. */
@@ -77,7 +79,7 @@ export function createSynapseCollector(options: SynapseSourceOptions = {}): Syna
   const httpFor = (ctx: CollectContext, config: SynapseConfig): { http: GetOptions; budget: AbortSignal } => {
     tokens ??= cachedTokenSource(options.credential ?? createAzureCredential(ctx.config.env), SYNAPSE_SCOPE);
     const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.cycleBudgetMs)]);
-    return { http: { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.fetch ? { fetch: options.fetch } : {}) }, budget };
+    return { http: { tokens, timeoutMs: config.requestTimeoutMs, signal: budget, ...(options.request ? { request: options.request } : {}) }, budget };
   };
   return {
     async discover(ws, ctx) {

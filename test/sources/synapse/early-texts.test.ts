@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createAzureCredential } from '../../../lib/azure/credential';
 import { loadConfig } from '../../../lib/config';
 import { startSynapseEmulator, type SynapseEmulator } from '../../../lib/emulators/synapse';
+import { httpRequest, type HttpRequest } from '../../../lib/http/request';
 import { memoryLogger } from '../../../lib/log';
 import { seriesKey } from '../../../lib/series';
 import { createSynapseCollector, createSynapseSource } from '../../../lib/sources/synapse';
@@ -11,13 +12,12 @@ import { identityForSuite } from '../../support/identity';
 
 const identity = identityForSuite();
 
-/** fetch that records when each list page and executor text started and ended, and how many are in flight. */
-function recordingFetch(fail?: (url: URL) => boolean) {
+/** The HTTP request function, recording when each list page and executor text started and ended, and how many are in flight. */
+function recordingRequest(fail?: (url: URL) => boolean) {
   type Event = { kind: 'list' | 'text' | 'other'; skip: number; start: number; end: number };
   const events: Event[] = [];
   const tracker = { events, inFlight: 0 };
-  const f: typeof fetch = async (input, init) => {
-    const url = new URL(String(input));
+  const f: HttpRequest = async (url, options) => {
     const kind = url.pathname.includes('/monitoring/') ? 'list' : url.pathname.endsWith('/prometheus') ? 'text' : 'other';
     const row: Event = { kind, skip: Number(url.searchParams.get('skip') ?? 0), start: performance.now(), end: 0 };
     events.push(row);
@@ -25,15 +25,15 @@ function recordingFetch(fail?: (url: URL) => boolean) {
     try {
       if (fail?.(url)) {
         await new Promise((r) => setTimeout(r, 30));
-        return new Response('{"error": "injected"}', { status: 500 });
+        return { status: 500, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"error": "injected"}') };
       }
-      return await fetch(input, init);
+      return await httpRequest(url, options);
     } finally {
       tracker.inFlight--;
       row.end = performance.now();
     }
   };
-  return { fetch: f, tracker };
+  return { request: f, tracker };
 }
 
 function configFor(emu: SynapseEmulator) {
@@ -45,8 +45,8 @@ test("the first list page's executor texts are requested while the later pages l
   try {
     const config = configFor(emu);
     const name = emu.workspaces[0]!.name;
-    const rec = recordingFetch();
-    const source = createSynapseSource({ credential: createAzureCredential({}), fetch: rec.fetch });
+    const rec = recordingRequest();
+    const source = createSynapseSource({ credential: createAzureCredential({}), request: rec.request });
     const [result] = await source.collect({ config, log: memoryLogger(), state: new MemoryStateStore(), signal: new AbortController().signal, nowMs: Date.now() });
     assert.equal(result!.up, true);
     const running = rec.tracker.events.filter((e) => e.kind === 'list' && e.skip > 0);
@@ -74,8 +74,8 @@ test('when a later list page fails, the early texts are neither parsed nor retur
   const emu = await startSynapseEmulator({ identity, pageSize: 3, latencyMs: 30 });
   try {
     const config = configFor(emu);
-    const rec = recordingFetch((url) => url.pathname.includes('/monitoring/') && Number(url.searchParams.get('skip')) > 0 && (url.searchParams.get('filter') ?? '').includes('inprogress'));
-    const source = createSynapseSource({ credential: createAzureCredential({}), fetch: rec.fetch });
+    const rec = recordingRequest((url) => url.pathname.includes('/monitoring/') && Number(url.searchParams.get('skip')) > 0 && (url.searchParams.get('filter') ?? '').includes('inprogress'));
+    const source = createSynapseSource({ credential: createAzureCredential({}), request: rec.request });
     const [result] = await source.collect({ config, log: memoryLogger(), state: new MemoryStateStore(), signal: new AbortController().signal, nowMs: Date.now() });
     assert.equal(rec.tracker.inFlight, 0, 'every request finished before collect returned');
     assert.ok(rec.tracker.events.some((e) => e.kind === 'text'), 'texts were requested early');
