@@ -1,8 +1,5 @@
 import type { CliIo } from '../cli-report';
-import { runQueryCommand } from './query-command';
 import type { ReadbackDeps } from './readback-deps';
-import { runReportCommand } from './report-command';
-import { runVerifyCommand } from './verify-command';
 
 export type ReadbackCommand = 'query' | 'verify' | 'report';
 
@@ -17,14 +14,17 @@ export const READBACK_USAGE = `  lakepulse query '<PromQL>' [--time T | --start 
       Exit status of all three: 0 success, 1 query error or a target not fresh, 2 configuration error.
 `;
 
-/** `lakepulse query|verify|report`: read back over the Prometheus HTTP API. Returns the exit status. */
+/**
+ * `lakepulse query|verify|report`: read back over the Prometheus HTTP API. Returns the exit status. Each command's
+ * module loads when it runs, so `run --once` (which imports this file for the usage text) starts without them.
+ */
 export function runReadback(command: ReadbackCommand, args: readonly string[], io: CliIo, deps: ReadbackDeps = {}): Promise<number> {
   switch (command) {
     case 'query':
-      return runQueryCommand(args, io, deps);
+      return (require('./query-command') as typeof import('./query-command')).runQueryCommand(args, io, deps);
     case 'verify':
-      return runVerifyCommand(args, io, deps);
+      return (require('./verify-command') as typeof import('./verify-command')).runVerifyCommand(args, io, deps);
     case 'report':
-      return runReportCommand(args, io, deps);
+      return (require('./report-command') as typeof import('./report-command')).runReportCommand(args, io, deps);
   }
 }
