@@ -2,7 +2,7 @@ import type { Config } from './config';
 import { errorMessage } from './errors';
 import { healthMetadata, healthSeries } from './health';
 import type { Logger } from './log';
-import { mergeSeries, type MetricMetadata, type Series } from './series';
+import { mergeSeries, type MetricMetadata, type Series, type SeriesGroup } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
 import { StreamedCycle } from './stream/streamed-cycle';
@@ -23,7 +23,8 @@ export interface WriteOutcome {
 }
 
 export interface SeriesWriter {
-  write(series: readonly Series[], metadata?: readonly MetricMetadata[], signal?: AbortSignal): Promise<WriteOutcome>;
+  /** `groups`: more series, sharing all labels but the name within each group (SeriesGroup), sent after `series`. */
+  write(series: readonly Series[], metadata?: readonly MetricMetadata[], signal?: AbortSignal, groups?: readonly SeriesGroup[]): Promise<WriteOutcome>;
 }
 
 export interface CycleOptions {
@@ -94,7 +95,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   timer.unref?.();
   // With a writer, series stream to it while the sources collect (lib/stream); --dry-run collects everything first.
   const stream = writer
-    ? new StreamedCycle({ writer, state, nowMs, flushSamples: STREAM_WRITE_REQUESTS * (config.remoteWrite?.maxSamplesPerRequest ?? 2000), withExternalLabels: (s) => withExternalLabels(s, config.externalLabels) })
+    ? new StreamedCycle({ writer, state, nowMs, flushSamples: STREAM_WRITE_REQUESTS * (config.remoteWrite?.maxSamplesPerRequest ?? 2000), withExternalLabels: (s) => withExternalLabels(s, config.externalLabels), groupsWithExternalLabels: (g) => groupsWithExternalLabels(g, config.externalLabels) })
     : undefined;
   // What earlier runs of this runner could not deliver goes first, in a write of its own: each series stays in order.
   const claim = stream ? await claimSpool(state, runner) : { series: [], keys: [] };
@@ -197,6 +198,23 @@ async function collectSafely(source: Source, ctx: Parameters<Source['collect']>[
 }
 
 /** EXTERNAL_LABELS on every series; a series' own label wins. */
+/** EXTERNAL_LABELS on groups: once per group (its labels have no `__name__`), as withExternalLabels does per series. */
+export function groupsWithExternalLabels(groups: readonly SeriesGroup[], external: Readonly<Record<string, string>>): readonly SeriesGroup[] {
+  const keys = Object.keys(external);
+  if (keys.length === 0) return groups;
+  return groups.map((g) => {
+    let labels = g.labels;
+    for (const k of keys) {
+      if (k === '__name__') continue;
+      if (labels[k] === undefined || labels[k] === '') {
+        if (labels === g.labels) labels = { ...g.labels };
+        labels[k] = external[k]!;
+      }
+    }
+    return labels === g.labels ? g : { labels, names: g.names, values: g.values, timestampMs: g.timestampMs };
+  });
+}
+
 export function withExternalLabels(series: readonly Series[], external: Readonly<Record<string, string>>): Series[] {
   const keys = Object.keys(external);
   if (keys.length === 0) return [...series];

@@ -88,3 +88,31 @@ export function mergeSeries(series: readonly Series[]): Series[] {
 export function withSamplesOf(first: Series, other: Series): Series {
   return { labels: first.labels, samples: [...first.samples, ...other.samples].sort((a, b) => a.timestampMs - b.timestampMs) };
 }
+
+/**
+ * Series that share every label but `__name__`, one sample each at one timestamp: how Spark reports an executor (~40
+ * metrics with one label set). The hot path carries these instead of one labels object, samples array and sample per
+ * series; `labels` has no `__name__`, `names[i]` is the metric name of the sample `values[i]`, and the names are
+ * distinct. Never mutated once handed on.
+ */
+export interface SeriesGroup {
+  labels: Labels;
+  names: string[];
+  values: number[];
+  timestampMs: number;
+}
+
+/** The group as plain series (where the hot path's shape is not needed: dry runs, tests, in-memory collection). */
+export function expandGroup(group: SeriesGroup, into: Series[] = []): Series[] {
+  for (let i = 0; i < group.names.length; i++) {
+    into.push({ labels: { __name__: group.names[i]!, ...group.labels }, samples: [{ value: group.values[i]!, timestampMs: group.timestampMs }] });
+  }
+  return into;
+}
+
+/** Samples (= series) a list of groups carries. */
+export function groupSamples(groups: readonly SeriesGroup[]): number {
+  let n = 0;
+  for (let i = 0; i < groups.length; i++) n += groups[i]!.names.length;
+  return n;
+}

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { labelsFromKey, staleMarker, withSamplesOf, type Labels, type Series } from './series';
+import { labelsFromKey, staleMarker, withSamplesOf, type Labels, type Series, type SeriesGroup } from './series';
 import type { StateStore } from './state/store';
 
 /**
@@ -92,6 +92,48 @@ export class StalenessSession {
   }
 
   /**
+   * A part given as groups (SeriesGroup: labels without the name, one entity each): as add(), name by name. A name
+   * seen in an earlier part is left out (counted in repeatsDropped); a name repeated within this part keeps its last
+   * value. Groups without either come back as they are (no copy).
+   */
+  addGroups(groups: readonly SeriesGroup[]): SeriesGroup[] {
+    const out: SeriesGroup[] = [];
+    const outEntities: string[] = [];
+    const first = this.serial;
+    let count = 0;
+    for (let k = 0; k < groups.length; k++) {
+      const g = groups[k]!;
+      const entity = entityKey(g.labels);
+      let names = this.entities.get(entity);
+      if (names === undefined) this.entities.set(entity, (names = new Map()));
+      let kept: SeriesGroup | undefined; // a copy, once something is left out or merged
+      for (let i = 0; i < g.names.length; i++) {
+        const name = g.names[i]!;
+        const at = names.get(name);
+        if (at === undefined) {
+          names.set(name, 2 * (first + count) + 1); // a group's samples are never stale markers
+          count++;
+          if (kept !== undefined) {
+            kept.names.push(name);
+            kept.values.push(g.values[i]!);
+          }
+          continue;
+        }
+        kept ??= { labels: g.labels, names: g.names.slice(0, i), values: g.values.slice(0, i), timestampMs: g.timestampMs };
+        if (at >= 2 * first) mergeInto(out, outEntities, kept, entity, name, g.values[i]!);
+        else this.repeatsDropped += 1;
+      }
+      const result = kept ?? g;
+      if (result.names.length) {
+        out.push(result);
+        outEntities.push(entity);
+      }
+    }
+    this.serial = first + count;
+    return out;
+  }
+
+  /**
    * Stale markers (at `nowMs`) for every series of the previous set not live now; records the current set. A
    * read-modify-write: if another run of the same target wrote the set meanwhile, the markers are worked out again
    * against that newer set.
@@ -123,17 +165,38 @@ export class StalenessSession {
   }
 }
 
+/** A name repeated within a part: the later value replaces the earlier one, in the group being built or an earlier one of the part. */
+function mergeInto(out: SeriesGroup[], outEntities: readonly string[], current: SeriesGroup, entity: string, name: string, value: number): void {
+  const here = current.names.lastIndexOf(name);
+  if (here >= 0) {
+    current.values[here] = value;
+    return;
+  }
+  for (let k = out.length - 1; k >= 0; k--) {
+    if (outEntities[k] !== entity) continue;
+    const g = out[k]!;
+    const at = g.names.lastIndexOf(name);
+    if (at < 0) continue;
+    const values = g.values.slice();
+    values[at] = value;
+    out[k] = { labels: g.labels, names: g.names, values, timestampMs: g.timestampMs };
+    return;
+  }
+}
+
 /** Every label but `__name__`, sorted, empty values left out (as labelsFromKey reads it back). */
 function entityKey(labels: Labels): string {
   const names = Object.keys(labels).sort();
-  let key = '';
+  // Joined, not `+=`: a concatenation would keep slices of the response text it came from (the whole body) alive as
+  // long as the key, i.e. the whole cycle; join() copies the characters.
+  const parts: string[] = [];
   for (const name of names) {
     if (name === '__name__') continue;
     const value = labels[name];
     if (value === undefined || value === '') continue;
-    key += name + '\u0000' + value + '\u0001';
+    parts.push(name, '\u0000', value, '\u0001');
   }
-  return key;
+  return parts.join('');
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Sample, Series } from '../series';
+import type { Sample, Series, SeriesGroup } from '../series';
 
 /**
  * Label hygiene before encoding: what remote write 1.0 and Azure Monitor require of a series.
@@ -202,10 +202,69 @@ export function preparedKey(s: PreparedSeries): string {
 export class SeriesPreparer {
   readonly keys: string[] = [];
   readonly values: string[] = [];
+  /** The group whose label set was prepared last, and what it came to. */
+  private group: SeriesGroup | undefined;
+  private groupShape: LabelShape | undefined;
+  /** Sorted values of the group's labels, the name's slot empty; shared by no prepared series (each gets a copy). */
+  private groupValues: string[] = [];
+  private groupReason = '';
+
   constructor(private readonly drops: DropCounter) {}
+
   /** The series fit to send, or undefined when it was dropped (and counted). */
   prepare(series: Series): PreparedSeries | undefined {
     return prepareOne(series, this.drops, this.keys, this.values);
+  }
+
+  /**
+   * Series `i` of a group, as prepare() would make it of the same series given whole: the group's labels are checked
+   * and sorted once (the first member asked for), each member then costs a copy of the sorted values with its name.
+   */
+  prepareMember(group: SeriesGroup, i: number): PreparedSeries | undefined {
+    if (group !== this.group) this.startGroup(group);
+    if (this.groupReason !== '') {
+      this.drops.add(this.groupReason, 1);
+      return undefined;
+    }
+    const name = group.names[i]!;
+    const verdict = name === '' ? reasonMissingName : metricNameVerdict(name);
+    if (verdict !== '') {
+      this.drops.add(verdict, 1);
+      return undefined;
+    }
+    const shape = this.groupShape!;
+    const values = this.groupValues.slice();
+    values[shape.nameIndex] = name;
+    return { names: shape.names, values, samples: [{ value: group.values[i]!, timestampMs: group.timestampMs }] };
+  }
+
+  private startGroup(group: SeriesGroup): void {
+    this.group = group;
+    const keys = this.keys;
+    const raw = this.values;
+    const labels = group.labels;
+    let n = 0;
+    for (const key in labels) {
+      const value = labels[key];
+      if (key === '__name__' || value === undefined || value === '') continue;
+      keys[n] = key;
+      raw[n] = value;
+      n++;
+    }
+    keys[n] = '__name__';
+    raw[n] = '';
+    n++;
+    const shape = labelShape(keys, n);
+    this.groupShape = shape;
+    this.groupReason = shape.reason;
+    if (this.groupReason === '' && !Number.isSafeInteger(group.timestampMs)) this.groupReason = reasonBadTimestamp;
+    const sorted = new Array<string>(n);
+    for (let j = 0; j < n && this.groupReason === ''; j++) {
+      const v = raw[shape.order[j]!]!;
+      if (v.length > azureLimits.maxValueLength) this.groupReason = reasonLabelValueTooLong;
+      sorted[j] = v;
+    }
+    this.groupValues = sorted;
   }
 }
 

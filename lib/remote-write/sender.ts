@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { HttpRequest } from '../http/request';
 import type { Logger } from '../log';
-import type { MetricMetadata, Series } from '../series';
+import type { MetricMetadata, Series, SeriesGroup } from '../series';
 import { authHeaderProvider } from './auth';
 import { batches, encodeBatch, splitBatch, type Batch } from './batch';
 import { createClient, type SendResult } from './client';
@@ -33,7 +33,8 @@ export interface WriteResult {
 }
 
 export interface RemoteWriter {
-  write(series: readonly Series[], metadata?: readonly MetricMetadata[], signal?: AbortSignal): Promise<WriteResult>;
+  /** `groups`: more series, sharing all labels but the name within each group (SeriesGroup), sent after `series`. */
+  write(series: readonly Series[], metadata?: readonly MetricMetadata[], signal?: AbortSignal, groups?: readonly SeriesGroup[]): Promise<WriteResult>;
   /**
    * Logs what failed since the last call: one error line per cause with the batches and samples it took. write()
    * calls it at its end unless `deferFailureLog` is set, in which case the caller does (once per cycle).
@@ -106,7 +107,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
   const failures = new FailureSummary();
   const logFailures = () => failures.flush(log, client.endpoint);
 
-  const write: RemoteWriter['write'] = async (series, metadata = [], signal) => {
+  const write: RemoteWriter['write'] = async (series, metadata = [], signal, groups = []) => {
     const drops = new DropCounter();
     const result: WriteResult = { samplesSent: 0, samplesFailed: 0, samplesRetried: 0, samplesDropped: {}, seriesDropped: {}, requests: 0, bytesSent: 0, undelivered: [], errors: [] };
     /** This write's causes, first error text of each, for `result.errors`. */
@@ -282,7 +283,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
       }
     };
 
-    const prepared = new PreparedCursor(series, new SeriesPreparer(drops), now() - config.maxSampleAgeMs, drops);
+    const prepared = new PreparedCursor(series, groups, new SeriesPreparer(drops), now() - config.maxSampleAgeMs, drops);
     try {
       try {
         if (lanes === 1) {
@@ -314,19 +315,36 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
  */
 class PreparedCursor implements Iterable<PreparedSeries> {
   private position = 0;
+  /** In `groups`: the group and the member next. */
+  private group = 0;
+  private member = 0;
 
   constructor(
     private readonly input: readonly Series[],
+    private readonly groups: readonly SeriesGroup[],
     private readonly preparer: SeriesPreparer,
     private readonly cutoffMs: number,
     private readonly drops: DropCounter,
   ) {}
 
-  /** The next series fit to send, or undefined at the end. */
+  /** The next series fit to send (the plain series first, then the groups' members), or undefined at the end. */
   next(): PreparedSeries | undefined {
     const input = this.input;
     while (this.position < input.length) {
       const prepared = this.preparer.prepare(input[this.position++]!);
+      if (prepared === undefined) continue;
+      const fresh = freshPart(prepared, this.cutoffMs, this.drops);
+      if (fresh !== undefined) return fresh;
+    }
+    const groups = this.groups;
+    while (this.group < groups.length) {
+      const g = groups[this.group]!;
+      if (this.member >= g.names.length) {
+        this.group++;
+        this.member = 0;
+        continue;
+      }
+      const prepared = this.preparer.prepareMember(g, this.member++);
       if (prepared === undefined) continue;
       const fresh = freshPart(prepared, this.cutoffMs, this.drops);
       if (fresh !== undefined) return fresh;

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import type { MetricMetadata, Series } from '../series';
+import type { MetricMetadata, Series, SeriesGroup } from '../series';
 import type { StateStore } from '../state/store';
 
 export type SourceName = 'databricks' | 'synapse';
@@ -37,9 +37,10 @@ export interface CollectContext {
   /**
    * When set (the cycle pushes), a source may hand over a target's series as it collects them instead of returning
    * them in `TargetResult.series`, so they are pushed while the rest is still being read (lib/stream). Each label set
-   * goes in one part only; the target's result still follows.
+   * goes in one part only; the target's result still follows. `groups` carry series that share all labels but the
+   * name (SeriesGroup), without a labels object per series.
    */
-  emit?(target: string, series: Series[]): Promise<void>;
+  emit?(target: string, series: Series[], groups?: readonly SeriesGroup[]): Promise<void>;
 }
 
 /** A source never throws for one bad target: it returns that target with up=false. */

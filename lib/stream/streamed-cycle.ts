@@ -1,5 +1,5 @@
 import type { SeriesWriter, WriteOutcome } from '../cycle';
-import type { MetricMetadata, Series } from '../series';
+import { groupSamples, type MetricMetadata, type Series, type SeriesGroup } from '../series';
 import type { TargetResult } from '../sources/source';
 import { StalenessTracker, type StalenessSession } from '../staleness';
 import type { StateStore } from '../state/store';
@@ -13,6 +13,8 @@ export interface StreamedCycleOptions {
   flushSamples: number;
   /** EXTERNAL_LABELS, applied to every part. */
   withExternalLabels(series: readonly Series[]): Series[];
+  /** The same for groups (once per group). */
+  groupsWithExternalLabels(groups: readonly SeriesGroup[]): readonly SeriesGroup[];
 }
 
 /**
@@ -34,12 +36,14 @@ export class StreamedCycle {
   }
 
   /** `CollectContext.emit` for one source. */
-  emitter(source: string): (target: string, series: Series[]) => Promise<void> {
-    return async (target, series) => {
+  emitter(source: string): (target: string, series: Series[], groups?: readonly SeriesGroup[]) => Promise<void> {
+    return async (target, series, groups) => {
       const key = keyOf(source, target);
-      this.emitted.set(key, (this.emitted.get(key) ?? 0) + series.length);
+      this.emitted.set(key, (this.emitted.get(key) ?? 0) + series.length + (groups === undefined ? 0 : groupSamples(groups)));
       const session = await this.session(source, target);
-      await this.push.push(session.add(this.o.withExternalLabels(series)));
+      const plain = series.length ? session.add(this.o.withExternalLabels(series)) : [];
+      const grouped = groups?.length ? session.addGroups(this.o.groupsWithExternalLabels(groups)) : [];
+      await this.push.push(plain, grouped);
     };
   }
 

@@ -1,5 +1,5 @@
 import type { SeriesWriter, WriteOutcome } from '../cycle';
-import type { MetricMetadata, Series } from '../series';
+import type { MetricMetadata, Series, SeriesGroup } from '../series';
 import { addWriteCounts } from '../write-counts';
 
 /**
@@ -10,6 +10,7 @@ import { addWriteCounts } from '../write-counts';
  */
 export class StreamingPush {
   private pending: Series[] = [];
+  private pendingGroups: SeriesGroup[] = [];
   private pendingSamples = 0;
   private readonly queued: Array<Promise<void>> = [];
   private tail: Promise<void> = Promise.resolve();
@@ -25,8 +26,8 @@ export class StreamingPush {
     private readonly maxQueuedWrites = 2,
   ) {}
 
-  /** Queues `series` (each label set once per push), first waiting while `maxQueuedWrites` wait behind the one in flight. */
-  async push(series: readonly Series[]): Promise<void> {
+  /** Queues `series` and `groups` (each label set once per push), first waiting while `maxQueuedWrites` wait behind the one in flight. */
+  async push(series: readonly Series[], groups: readonly SeriesGroup[] = []): Promise<void> {
     while (this.queued.length > this.maxQueuedWrites) await this.queued[0];
     for (const s of series) {
       this.pending.push(s);
@@ -34,6 +35,12 @@ export class StreamingPush {
       this.samples += s.samples.length;
     }
     this.series += series.length;
+    for (const g of groups) {
+      this.pendingGroups.push(g);
+      this.pendingSamples += g.names.length;
+      this.samples += g.names.length;
+      this.series += g.names.length;
+    }
     if (this.pendingSamples >= this.flushSamples) this.flush();
     if (this.failure) throw this.failure.error;
   }
@@ -56,14 +63,16 @@ export class StreamingPush {
   }
 
   private flush(metadata?: readonly MetricMetadata[]): void {
-    if (this.pending.length === 0 && !metadata?.length) return;
+    if (this.pending.length === 0 && this.pendingGroups.length === 0 && !metadata?.length) return;
     const part = this.pending;
+    const groups = this.pendingGroups;
     this.pending = [];
+    this.pendingGroups = [];
     this.pendingSamples = 0;
     const done = (this.tail = this.tail.then(async () => {
       if (this.failure) return;
       try {
-        this.add(await this.writer.write(part, metadata));
+        this.add(await this.writer.write(part, metadata, undefined, groups.length ? groups : undefined));
       } catch (error) {
         this.failure ??= { error };
       }

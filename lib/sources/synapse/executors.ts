@@ -1,4 +1,4 @@
-import type { MetricMetadata, Series } from '../../series';
+import type { MetricMetadata, SeriesGroup } from '../../series';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { appLabels } from './connector-series';
 import type { SparkJob } from './discover';
@@ -11,7 +11,8 @@ export interface AppScrape {
   up: boolean;
   /** The application was gone (404) by the time it was scraped: neither up nor down. */
   ended: boolean;
-  series: Series[];
+  /** One per executor. */
+  groups: SeriesGroup[];
   metadata: MetricMetadata[];
   error?: string;
 }
@@ -53,7 +54,7 @@ export async function scrapeApplication(
   try {
     textBody = await (text ?? readExecutorText(ws, job, config, http, limiter));
   } catch (err) {
-    if (isGone(err)) return { up: false, ended: true, series: [], metadata: [] };
+    if (isGone(err)) return { up: false, ended: true, groups: [], metadata: [] };
     textError = err;
   }
 
@@ -94,7 +95,7 @@ export async function scrapeApplication(
     try {
       fromJson = parseExecutorsJson(await readJson(), job.appId!, memo.name, false);
     } catch (err) {
-      if (isGone(err)) return { up: false, ended: true, series: [], metadata: [] };
+      if (isGone(err)) return { up: false, ended: true, groups: [], metadata: [] };
       return down(textError !== undefined ? errorText(textError) : `executor metrics text was empty and /executors failed: ${errorText(err)}`);
     }
     if (fromJson === undefined) return down(textError !== undefined ? errorText(textError) : 'executor metrics text was empty and /executors was not an executor list');
@@ -103,14 +104,15 @@ export async function scrapeApplication(
   }
 
   const target = appLabels(base, job);
-  const series = new Array<Series>(samples.length);
   const families = new Map<string, MetricMetadata>();
-  // The parser shares one labels object per executor: merge each with the target labels once.
-  const merged = new Map<Record<string, string>, Record<string, string>>();
+  // One group per executor (the parser shares one labels object per executor, and its lines come together): the
+  // target's labels are merged once per executor, and each line costs a name and a value, not a labels object.
+  const groups: SeriesGroup[] = [];
+  const byLabels = new Map<Record<string, string>, SeriesGroup>();
   let lastName = '';
   let family: MetricMetadata | undefined;
   let lastLabels: Record<string, string> | undefined;
-  let template: Record<string, string> | undefined;
+  let group: SeriesGroup | undefined;
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
     if (family === undefined || s.name !== lastName) {
@@ -121,23 +123,22 @@ export async function scrapeApplication(
         families.set(s.name, family);
       }
     }
-    if (s.labels !== lastLabels) {
+    if (group === undefined || s.labels !== lastLabels) {
       lastLabels = s.labels;
-      template = merged.get(s.labels);
+      group = byLabels.get(s.labels);
+      if (group === undefined) {
+        const labels: Record<string, string> = {};
+        for (const k in s.labels) if (k !== '__name__' && !TARGET_LABELS.has(k)) labels[k] = s.labels[k]!;
+        Object.assign(labels, target);
+        group = { labels, names: [], values: [], timestampMs: nowMs };
+        byLabels.set(s.labels, group);
+        groups.push(group);
+      }
     }
-    if (template === undefined) {
-      // `__name__` first, so each series' labels are a plain clone of the template (V8's fast object-clone path)
-      // with one property overwritten: every series of the executor then shares one hidden class.
-      template = { __name__: '' };
-      for (const k in s.labels) if (!TARGET_LABELS.has(k)) template[k] = s.labels[k]!;
-      Object.assign(template, target);
-      merged.set(s.labels, template);
-    }
-    const labels = { ...template };
-    labels.__name__ = family.name;
-    series[i] = { labels, samples: [{ value: s.value, timestampMs: nowMs }] };
+    group.names.push(family.name);
+    group.values.push(s.value);
   }
-  return { up: true, ended: false, series, metadata: [...families.values()] };
+  return { up: true, ended: false, groups, metadata: [...families.values()] };
 }
 
 function applicationPrefix(ws: SynapseWorkspace, job: SparkJob, config: SynapseConfig): string {
@@ -169,7 +170,7 @@ function errorText(err: unknown): string {
 }
 
 function down(error: string): AppScrape {
-  return { up: false, ended: false, series: [], metadata: [], error };
+  return { up: false, ended: false, groups: [], metadata: [], error };
 }
 
 function isGone(err: unknown): boolean {

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential, type AccessTokenSource } from '../../azure/credential';
 import { errorMessage } from '../../errors';
 import type { HttpRequest } from '../../http/request';
-import type { MetricMetadata, Series } from '../../series';
+import { expandGroup, type MetricMetadata, type Series } from '../../series';
 import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
@@ -245,9 +245,9 @@ async function collectApplications(
         ? scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!), early?.take(job))
         : inProgress.run(async () => {
             const result = await scrapeApplication(ws, job, config, http, limiter, base, nowMs, memos.get(job.appId!), early?.take(job));
-            if (result.series.length === 0) return result;
-            await emit(ws.name, result.series);
-            return { ...result, series: [] };
+            if (result.groups.length === 0) return result;
+            await emit(ws.name, [], result.groups);
+            return { ...result, groups: [] };
           }),
     ),
   );
@@ -259,7 +259,7 @@ async function collectApplications(
     if (result.ended) continue; // gone between discovery and scrape
     series.push(...runningAppSeries(base, job, nowMs));
     series.push({ labels: { __name__: 'up', ...appLabels(base, job) }, samples: [{ value: result.up ? 1 : 0, timestampMs: nowMs }] });
-    for (const s of result.series) series.push(s); // thousands per application: no spread into call arguments
+    for (const g of result.groups) expandGroup(g, series); // not streamed: plain series (thousands: no spread into call arguments)
     for (const m of result.metadata) metadata.push(m);
     if (!result.up) {
       down++;
