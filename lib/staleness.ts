@@ -54,10 +54,17 @@ interface Entity {
   part: number;
 }
 
-/** The previous set as read when the session began, and the stored value it came from. */
+/**
+ * The previous set as read when the session began, the stored value it came from, and its groups per entity; a
+ * group is `confirmed` once every name of it was seen live (checked as parts end, so finish() skips it).
+ */
 interface EarlyRead {
   stored: StoredSet | undefined;
   set: SeriesSet;
+  groups: Map<string, number[]>;
+  confirmed: Uint8Array;
+  /** Previous name id → this session's id, -1 while the session has not seen the name (looked up again then). */
+  sessionIds: Int32Array;
 }
 
 /**
@@ -72,12 +79,17 @@ export class StalenessSession {
   private readonly names: string[] = [];
   private readonly set = new SeriesSetWriter();
   private readonly early: Promise<EarlyRead | undefined>;
+  /** The early read once it is in (parts ending before that are checked at finish()). */
+  private previous: EarlyRead | undefined;
   private readonly run = new EntityRun();
   /** Serial of the next part's first series. */
   private serial = 0;
   private parts = 0;
   /** Whether some entity got live names in more than one part (its names then span groups: format v4). */
   private spansGroups = false;
+  /** Per session name id, the stamp of the entity whose live names were last marked (confirm, markersAgainst). */
+  private readonly stamps: number[] = [];
+  private stamp = 0;
   /** Label sets repeated in a later part than their first: already handed on, so the repeat is left out. */
   repeatsDropped = 0;
 
@@ -86,6 +98,7 @@ export class StalenessSession {
     private readonly stateKey: string,
   ) {
     this.early = readEarly(state, stateKey);
+    void this.early.then((early) => void (this.previous = early));
   }
 
   /** The part with repeated label sets merged (within the part) or left out (seen in an earlier part). */
@@ -136,8 +149,8 @@ export class StalenessSession {
     const early = await this.early;
     return this.state.update(this.stateKey, (current) => {
       const stored = storedSet(current);
-      const previous = early !== undefined && sameStoredSet(stored, early.stored) ? early.set : readSeriesSet(stored);
-      return { value, result: this.markersAgainst(previous, nowMs) };
+      const same = early !== undefined && sameStoredSet(stored, early.stored);
+      return { value, result: this.markersAgainst(same ? early.set : readSeriesSet(stored), nowMs, same ? early.confirmed : undefined) };
     });
   }
 
@@ -159,25 +172,53 @@ export class StalenessSession {
         live.push(id);
       });
       if (live.length === before) continue;
+      if (this.previous !== undefined) this.confirm(entity, this.previous);
       if (before > 0) this.spansGroups = true;
       this.set.group(entity.key, before === 0 ? live.join(',') : live.slice(before).join(','));
     }
   }
 
-  private markersAgainst(previous: SeriesSet, nowMs: number): Series[] {
+  /** Marks the previous set's groups of `entity` whose names are all live now (they need no look at finish()). */
+  private confirm(entity: Entity, early: EarlyRead): void {
+    const groups = early.groups.get(entity.key);
+    if (groups === undefined) return;
+    const { names, offsets, ids } = early.set;
+    const stamps = this.stampsFor(this.names.length);
+    const stamp = ++this.stamp;
+    for (const id of entity.live) stamps[id] = stamp;
+    for (const g of groups) {
+      let all = true;
+      for (let i = offsets[g]!; all && i < offsets[g + 1]!; i++) {
+        const previousId = ids[i]!;
+        let id = early.sessionIds[previousId]!;
+        if (id < 0) id = early.sessionIds[previousId] = this.nameIds.get(names[previousId]!) ?? -1;
+        all = id >= 0 && stamps[id] === stamp;
+      }
+      if (all) early.confirmed[g] = 1;
+    }
+  }
+
+  private stampsFor(n: number): number[] {
+    while (this.stamps.length < n) this.stamps.push(0);
+    return this.stamps;
+  }
+
+  private markersAgainst(previous: SeriesSet, nowMs: number, confirmed?: Uint8Array): Series[] {
     const markers: Series[] = [];
     // The previous name table in this session's ids (one lookup per name), and a stamp per session id: the current
     // entity's live names are stamped, so each previous name is one array read, no hashing.
     const ids = previous.names.map((name) => this.nameIds.get(name) ?? -1);
-    const stamps = new Array<number>(this.names.length).fill(-1);
+    const stamps = this.stampsFor(this.names.length);
     const { entities, offsets } = previous;
     for (let g = 0; g < entities.length; g++) {
+      if (confirmed !== undefined && confirmed[g] === 1) continue;
+      const stamp = ++this.stamp;
       const now = this.entities.get(entities[g]!);
-      if (now !== undefined) for (const id of now.live) stamps[id] = g;
+      if (now !== undefined) for (const id of now.live) stamps[id] = stamp;
       for (let i = offsets[g]!; i < offsets[g + 1]!; i++) {
         const previousId = previous.ids[i]!;
         const id = ids[previousId]!;
-        if (now !== undefined && id >= 0 && stamps[id] === g) continue;
+        if (now !== undefined && id >= 0 && stamps[id] === stamp) continue;
         const labels = labelsFromKey(entities[g]!);
         const name = previous.names[previousId]!;
         if (name !== '') labels.__name__ = name;
@@ -208,7 +249,15 @@ export class StalenessSession {
 async function readEarly(state: StateStore, key: string): Promise<EarlyRead | undefined> {
   try {
     const stored = storedSet(await state.get(key));
-    return { stored, set: await readSeriesSetAsync(stored) };
+    const set = await readSeriesSetAsync(stored);
+    const groups = new Map<string, number[]>();
+    for (let g = 0; g < set.entities.length; g++) {
+      const entity = set.entities[g]!;
+      const list = groups.get(entity);
+      if (list === undefined) groups.set(entity, [g]);
+      else list.push(g);
+    }
+    return { stored, set, groups, confirmed: new Uint8Array(set.entities.length), sessionIds: new Int32Array(set.names.length).fill(-1) };
   } catch {
     return undefined;
   }

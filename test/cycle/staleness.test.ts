@@ -147,3 +147,23 @@ test('a stored set that cannot be read early (state error) is read again at fini
   session.add([s('a', { e: '1' }, 2000)]);
   assert.deepEqual((await session.finish(2000)).map(key), ['b/1']);
 });
+
+test('names confirmed live as parts end (the previous set read before the first part) give the same markers', async () => {
+  const state = new MemoryStateStore();
+  const tracker = new StalenessTracker(state);
+  const previous = [s('a', { e: '1' }), s('b', { e: '1' }), s('c', { e: '2' }), s('d', { e: '3' })];
+  const run = async (parts: Series[][], nowMs: number) => {
+    await tracker.update('synapse', 'ws', previous, nowMs - 1);
+    const session = await tracker.begin('synapse', 'ws');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the early read is in before the first part
+    for (const part of parts) session.add(part);
+    return (await session.finish(nowMs)).map(key).sort();
+  };
+  // e=1 is only half live after the first part, whole after the second; e=3 never comes back.
+  assert.deepEqual(await run([[s('a', { e: '1' }), s('c', { e: '2' })], [s('b', { e: '1' })]], 2000), ['d/3']);
+  // b never comes back: e=1's group stays unconfirmed and is looked at in finish().
+  assert.deepEqual(await run([[s('a', { e: '1' }), s('c', { e: '2' })], [s('x', { e: '1' })]], 3000), ['b/1', 'd/3']);
+  // A stale-only series does not confirm its name.
+  const staleB: Series = { labels: { __name__: 'b', e: '1' }, samples: [{ value: 0, timestampMs: 4000, stale: true }] };
+  assert.deepEqual(await run([[s('a', { e: '1' }), staleB, s('c', { e: '2' }), s('d', { e: '3' })]], 4000), ['b/1']);
+});
