@@ -1,4 +1,4 @@
-import { createGzip, gunzip, gunzipSync, gzipSync, type Gzip } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 /**
  * A target's series set as the state store keeps it (the previous run's series, for stale markers): `{ v, gz }`, `gz`
@@ -25,53 +25,42 @@ export interface SeriesSet {
 
 const EMPTY: SeriesSet = { names: [], entities: [], offsets: [0], ids: [] };
 
-/** Text compressed per write to the gzip stream: a few writes per set, each a small job for zlib's thread pool. */
-const WRITE_CHARS = 64 * 1024;
+/** Text compressed at a time: each piece is a gzip member of its own (gunzip reads consecutive members as one text). */
+const MEMBER_CHARS = 128 * 1024;
 
 /**
- * Builds a stored set group by group: the groups are compressed in zlib's thread pool while the session goes on, so
- * at the end only the name table (a second gzip member, put first: gunzip reads members as one text) is left to do.
+ * Builds a stored set group by group: the groups are compressed a piece at a time as the session goes on (on this
+ * thread: zlib's thread pool is busy with the responses during a cycle, and the end would wait for it), so at the end
+ * only the last piece and the name table (its own member, put first) are left to do.
  */
 export class SeriesSetWriter {
   private pending = '';
-  private gzip: Gzip | undefined;
-  private ended: Promise<void> | undefined;
-  private readonly chunks: Buffer[] = [];
+  private readonly members: Buffer[] = [];
 
   /** One entity's names, as ids into the name table given to finish(). */
   group(entity: string, ids: string): void {
     this.pending += '\u0004' + entity + '\u0003' + ids;
-    if (this.pending.length >= WRITE_CHARS) this.write();
+    if (this.pending.length >= MEMBER_CHARS) this.compress();
   }
 
   /**
    * The stored value; `names` is the name table the ids index. `v` 3 when no entity had more than one group (an older
    * reader then reads it all), else 4.
    */
-  async finish(names: readonly string[], v: 3 | 4): Promise<StoredSet> {
-    const head = gzipSync(Buffer.from(names.join('\u0002'), 'utf8'), { level: 1 });
-    if (this.gzip === undefined && this.pending === '') return { v, gz: head.toString('base64') };
-    this.write();
-    this.gzip!.end();
-    await this.ended;
-    return { v, gz: Buffer.concat([head, ...this.chunks]).toString('base64') };
+  finish(names: readonly string[], v: 3 | 4): StoredSet {
+    this.compress();
+    const head = gzip(names.join('\u0002'));
+    return { v, gz: Buffer.concat([head, ...this.members]).toString('base64') };
   }
 
-  private write(): void {
-    if (this.gzip === undefined) {
-      const gzip = (this.gzip = createGzip({ level: 1 }));
-      gzip.on('data', (chunk: Buffer) => this.chunks.push(chunk));
-      this.ended = new Promise((resolve, reject) => {
-        gzip.once('end', resolve);
-        gzip.once('error', reject);
-      });
-      // A session that is never finished must not leave an unhandled rejection behind; finish() still sees it.
-      this.ended.catch(() => undefined);
-    }
-    if (this.pending !== '') this.gzip.write(Buffer.from(this.pending, 'utf8'));
+  private compress(): void {
+    if (this.pending === '') return;
+    this.members.push(gzip(this.pending));
     this.pending = '';
   }
 }
+
+const gzip = (text: string) => gzipSync(Buffer.from(text, 'utf8'), { level: 1 });
 
 /** `stored` as a v3 or v4 set, else undefined (absent, an older format, or not ours). */
 export function storedSet(stored: unknown): StoredSet | undefined {
@@ -93,21 +82,6 @@ export function readSeriesSet(stored: StoredSet | undefined): SeriesSet {
   } catch {
     return EMPTY;
   }
-}
-
-/** readSeriesSet with the gunzip in zlib's thread pool: for reading the previous set while a cycle collects. */
-export function readSeriesSetAsync(stored: StoredSet | undefined): Promise<SeriesSet> {
-  if (stored === undefined) return Promise.resolve(EMPTY);
-  return new Promise((resolve) => {
-    gunzip(Buffer.from(stored.gz, 'base64'), (err, text) => {
-      if (err) return resolve(EMPTY);
-      try {
-        resolve(parseText(text.toString('utf8')));
-      } catch {
-        resolve(EMPTY);
-      }
-    });
-  });
 }
 
 function parseText(text: string): SeriesSet {

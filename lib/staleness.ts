@@ -1,6 +1,6 @@
 import { labelsFromKey, staleMarker, withSamplesOf, type Labels, type Series } from './series';
 import { EntityRun } from './entity-run';
-import { readSeriesSet, readSeriesSetAsync, sameStoredSet, SeriesSetWriter, storedSet, type SeriesSet, type StoredSet } from './series-set';
+import { readSeriesSet, sameStoredSet, SeriesSetWriter, storedSet, type SeriesSet, type StoredSet } from './series-set';
 import type { StateStore } from './state/store';
 
 /**
@@ -145,7 +145,7 @@ export class StalenessSession {
    * against that newer set (the one read at begin() serves only while it is still the stored one).
    */
   async finish(nowMs: number): Promise<Series[]> {
-    const value = await this.set.finish(this.names, this.spansGroups ? 4 : 3);
+    const value = this.set.finish(this.names, this.spansGroups ? 4 : 3);
     const early = await this.early;
     return this.state.update(this.stateKey, (current) => {
       const stored = storedSet(current);
@@ -249,7 +249,8 @@ export class StalenessSession {
 async function readEarly(state: StateStore, key: string): Promise<EarlyRead | undefined> {
   try {
     const stored = storedSet(await state.get(key));
-    const set = await readSeriesSetAsync(stored);
+    // Decoded here, on this thread: a few ms while the cycle goes on (zlib's thread pool is busy with the responses).
+    const set = readSeriesSet(stored);
     const groups = new Map<string, number[]>();
     for (let g = 0; g < set.entities.length; g++) {
       const entity = set.entities[g]!;
