@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { StalenessTracker } from '../../lib/staleness';
 import { MemoryStateStore } from '../../lib/state/store';
@@ -74,4 +75,95 @@ test('a session in parts: consecutive entities that differ in one value or one l
   next.add([s('m1', { e: '1', j: 'x' }, 4000)]);
   const markers = (await next.finish(4000)).map((m) => `${m.labels.__name__}/${m.labels.e}/${m.labels.k ?? ''}/${m.labels.j ?? ''}`).sort();
   assert.deepEqual(markers, ['m1/2//', 'm1/2//x', 'm1/2/extra/x', 'm2/1//x', 'm4/1//x']);
+});
+
+const key = (m: Series) => `${m.labels.__name__}/${m.labels.e ?? ''}`;
+
+test('a set written by another run between begin() and finish() gives markers against that newer set', async () => {
+  const state = new MemoryStateStore();
+  const tracker = new StalenessTracker(state);
+  await tracker.update('synapse', 'ws', [s('old', { e: '1' }), s('kept', { e: '1' })], 1000);
+  const session = await tracker.begin('synapse', 'ws');
+  session.add([s('kept', { e: '1' }, 3000)]);
+  // Let the early read of the set (begin()) complete, then another run of the target writes a newer set.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await new StalenessTracker(state).update('synapse', 'ws', [s('kept', { e: '1' }, 2000), s('newer', { e: '2' }, 2000)], 2000);
+  const markers = await session.finish(3000);
+  assert.deepEqual(markers.map(key), ['newer/2'], 'markers for what the newer set holds, none for the older set that was read first');
+  // And this run's set is what is stored now: the next run marks `kept` only.
+  assert.deepEqual((await tracker.update('synapse', 'ws', [], 4000)).markers.map(key), ['kept/1']);
+});
+
+test('a v3 set written by an earlier version still gives its stale markers', async () => {
+  const state = new MemoryStateStore();
+  // v3 as the previous encoder wrote it: the name table, then one group per entity (ids into the table).
+  const text = ['m1\u0002m2\u0002m3', 'e\u00001\u0001\u00030,1', 'e\u00002\u0001j\u0000x\u0001\u00032', '\u00030'].join('\u0004');
+  await state.put('series-sets/synapse/ws', { v: 3, gz: gzipSync(Buffer.from(text, 'utf8')).toString('base64') });
+  const { markers } = await new StalenessTracker(state).update('synapse', 'ws', [s('m2', { e: '1' }, 5000)], 5000);
+  assert.deepEqual(markers.map((m) => m.labels).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [
+    { __name__: 'm1' },
+    { __name__: 'm1', e: '1' },
+    { __name__: 'm3', e: '2', j: 'x' },
+  ]);
+});
+
+test('an entity given names in several parts is stored (v4) and read back with every name', async () => {
+  const state = new MemoryStateStore();
+  const tracker = new StalenessTracker(state);
+  const first = await tracker.begin('synapse', 'ws');
+  first.add([s('a', { e: '1' }), s('b', { e: '2' })]);
+  first.add([s('c', { e: '1' }), s('d', { e: '3' })]); // e=1 again, with a new name
+  await first.finish(1000);
+  const stored = (await state.get('series-sets/synapse/ws')) as { v: number };
+  assert.equal(stored.v, 4, 'e=1 has two groups');
+  const { markers } = await tracker.update('synapse', 'ws', [s('b', { e: '2' }, 2000)], 2000);
+  assert.deepEqual(markers.map(key).sort(), ['a/1', 'c/1', 'd/3']);
+});
+
+test('a set whose entities all came in one part is stored as v3, readable by the previous version', async () => {
+  const state = new MemoryStateStore();
+  await new StalenessTracker(state).update('synapse', 'ws', [s('a', { e: '1' }), s('b', { e: '1' }), s('a', { e: '2' })], 1000);
+  const stored = (await state.get('series-sets/synapse/ws')) as { v: number; gz: string };
+  assert.equal(stored.v, 3);
+  // Read as the previous decoder did: the name table first, then `entity \u0003 ids` groups.
+  const [names, ...groups] = gunzipSync(Buffer.from(stored.gz, 'base64')).toString('utf8').split('\u0004');
+  const table = names!.split('\u0002');
+  const read = groups.map((g) => `${g.slice(0, g.lastIndexOf('\u0003'))}:${g.slice(g.lastIndexOf('\u0003') + 1).split(',').map((i) => table[Number(i)]).join('+')}`);
+  assert.deepEqual(read, ['e\u00001\u0001:a+b', 'e\u00002\u0001:a']);
+});
+
+test('a stored set that cannot be read early (state error) is read again at finish()', async () => {
+  const state = new MemoryStateStore();
+  await new StalenessTracker(state).update('synapse', 'ws', [s('a', { e: '1' }), s('b', { e: '1' })], 1000);
+  let failGet = true;
+  const flaky: typeof state = Object.assign(Object.create(state) as typeof state, {
+    get: async (k: string) => {
+      if (failGet) throw new Error('transient');
+      return state.get(k);
+    },
+  });
+  const session = await new StalenessTracker(flaky).begin('synapse', 'ws');
+  failGet = false;
+  session.add([s('a', { e: '1' }, 2000)]);
+  assert.deepEqual((await session.finish(2000)).map(key), ['b/1']);
+});
+
+test('names confirmed live as parts end (the previous set read before the first part) give the same markers', async () => {
+  const state = new MemoryStateStore();
+  const tracker = new StalenessTracker(state);
+  const previous = [s('a', { e: '1' }), s('b', { e: '1' }), s('c', { e: '2' }), s('d', { e: '3' })];
+  const run = async (parts: Series[][], nowMs: number) => {
+    await tracker.update('synapse', 'ws', previous, nowMs - 1);
+    const session = await tracker.begin('synapse', 'ws');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the early read is in before the first part
+    for (const part of parts) session.add(part);
+    return (await session.finish(nowMs)).map(key).sort();
+  };
+  // e=1 is only half live after the first part, whole after the second; e=3 never comes back.
+  assert.deepEqual(await run([[s('a', { e: '1' }), s('c', { e: '2' })], [s('b', { e: '1' })]], 2000), ['d/3']);
+  // b never comes back: e=1's group stays unconfirmed and is looked at in finish().
+  assert.deepEqual(await run([[s('a', { e: '1' }), s('c', { e: '2' })], [s('x', { e: '1' })]], 3000), ['b/1', 'd/3']);
+  // A stale-only series does not confirm its name.
+  const staleB: Series = { labels: { __name__: 'b', e: '1' }, samples: [{ value: 0, timestampMs: 4000, stale: true }] };
+  assert.deepEqual(await run([[s('a', { e: '1' }), staleB, s('c', { e: '2' }), s('d', { e: '3' })]], 4000), ['b/1']);
 });
