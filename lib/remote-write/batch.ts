@@ -1,6 +1,7 @@
 import type { MetricMetadata } from '../series';
 import { WriteRequestEncoder } from './encode';
-import { DropCounter, reasonOversize, type PreparedSeries } from './labels';
+import { DropCounter, reasonOversize } from './labels';
+import { isGroup, partSamples, seriesIn, sliceGroup, type PreparedPart } from './prepared-group';
 import { compressBlock } from './snappy';
 
 /**
@@ -17,7 +18,8 @@ import { compressBlock } from './snappy';
 
 /** One remote-write request body and what it carries. */
 export interface Batch {
-  series: readonly PreparedSeries[];
+  /** Series one by one, or runs of a group's members (PreparedGroup). */
+  series: readonly PreparedPart[];
   samples: number;
   /** Snappy block-compressed WriteRequest; owned by the batch (not a view of a reused buffer). */
   body: Uint8Array;
@@ -39,7 +41,7 @@ export interface BatchLimits {
  * Callers pass each label set once (the cycle merges re-sent samples and drops repeats before writing).
  */
 export function* batches(
-  series: Iterable<PreparedSeries>,
+  series: Iterable<PreparedPart>,
   limits: BatchLimits,
   drops: DropCounter,
   metadata: readonly MetricMetadata[] = [],
@@ -47,9 +49,25 @@ export function* batches(
 ): Generator<Batch> {
   if (metadata.length) yield* fitMetadata(metadata, limits, encoder);
   const cap = Math.max(1, Math.floor(limits.maxSamplesPerRequest)); // a cap below 1 would never make progress
-  let chunk: PreparedSeries[] = [];
+  let chunk: PreparedPart[] = [];
   let count = 0;
   for (const s of series) {
+    if (isGroup(s)) {
+      // A group is cut between members: [from, to) narrowed per batch.
+      let from = s.from;
+      while (from < s.to) {
+        const take = Math.min(cap - count, s.to - from);
+        chunk.push(from === s.from && take === s.to - s.from ? s : sliceGroup(s, from, from + take));
+        count += take;
+        from += take;
+        if (count >= cap) {
+          yield* fitBytes(encodeBatch(chunk, encoder), limits, drops, encoder);
+          chunk = [];
+          count = 0;
+        }
+      }
+      continue;
+    }
     let offset = 0;
     while (offset < s.samples.length) {
       const room = cap - count;
@@ -69,13 +87,14 @@ export function* batches(
 }
 
 /** Encodes and compresses series into one batch. */
-export function encodeBatch(series: readonly PreparedSeries[], encoder = new WriteRequestEncoder(), metadata: readonly MetricMetadata[] = []): Batch {
+export function encodeBatch(series: readonly PreparedPart[], encoder = new WriteRequestEncoder(), metadata: readonly MetricMetadata[] = []): Batch {
   const raw = encoder.encode(series, metadata);
   let samples = 0;
   let oldest = Infinity;
   for (const s of series) {
-    samples += s.samples.length;
-    if (s.samples.length && s.samples[0]!.timestampMs < oldest) oldest = s.samples[0]!.timestampMs;
+    samples += partSamples(s);
+    const first = isGroup(s) ? s.timestampMs : s.samples.length ? s.samples[0]!.timestampMs : Infinity;
+    if (first < oldest) oldest = first;
   }
   return { series, samples, body: compressBlock(raw), rawBytes: raw.length, oldestTimestampMs: oldest };
 }
@@ -88,6 +107,11 @@ export function splitBatch(batch: Batch, encoder = new WriteRequestEncoder()): B
     return [encodeBatch(series.slice(0, mid), encoder), encodeBatch(series.slice(mid), encoder)];
   }
   const only = series[0];
+  if (only !== undefined && isGroup(only)) {
+    if (only.to - only.from < 2) return [];
+    const mid = only.from + Math.ceil((only.to - only.from) / 2);
+    return [encodeBatch([sliceGroup(only, only.from, mid)], encoder), encodeBatch([sliceGroup(only, mid, only.to)], encoder)];
+  }
   if (only === undefined || only.samples.length < 2) return [];
   const mid = Math.ceil(only.samples.length / 2);
   return [
@@ -103,7 +127,7 @@ function* fitBytes(batch: Batch, limits: BatchLimits, drops: DropCounter, encode
   }
   const halves = splitBatch(batch, encoder);
   if (halves.length === 0) {
-    drops.add(reasonOversize, batch.samples, batch.series.length);
+    drops.add(reasonOversize, batch.samples, seriesIn(batch.series));
     return;
   }
   for (const half of halves) yield* fitBytes(half, limits, drops, encoder);

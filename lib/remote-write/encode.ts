@@ -1,5 +1,6 @@
 import type { MetricMetadata, MetricType } from '../series';
 import type { PreparedSeries } from './labels';
+import { isGroup, type PreparedGroup, type PreparedPart } from './prepared-group';
 
 /**
  * Prometheus remote-write 1.0 `WriteRequest` encoder: the only file that knows the protobuf field numbers.
@@ -112,9 +113,12 @@ export class WriteRequestEncoder {
    * Encodes the request and returns a view of the internal buffer: valid only until the next call on this encoder
    * (compress or copy it before encoding again).
    */
-  encode(series: readonly PreparedSeries[], metadata: readonly MetricMetadata[] = []): Uint8Array {
+  encode(series: readonly PreparedPart[], metadata: readonly MetricMetadata[] = []): Uint8Array {
     let pos = 0;
-    for (let i = 0; i < series.length; i++) pos = this.writeSeries(series[i]!, pos);
+    for (let i = 0; i < series.length; i++) {
+      const part = series[i]!;
+      pos = isGroup(part) ? this.writeGroup(part, pos) : this.writeSeries(part, pos);
+    }
     for (let i = 0; i < metadata.length; i++) pos = this.writeMetadata(metadata[i]!, pos);
     return this.buf.subarray(0, pos);
   }
@@ -179,6 +183,51 @@ export class WriteRequestEncoder {
       } else if (!isPositiveZero(value)) {
         buf[p] = TAG_SAMPLE_VALUE;
         view.setFloat64(p + 1, value, true);
+        p += 9;
+      }
+      if (ts !== 0) {
+        buf[p++] = TAG_SAMPLE_TIMESTAMP;
+        p = putVarint(buf, p, ts);
+      }
+    }
+    return p;
+  }
+
+  /**
+   * A group's members [from, to), each a TimeSeries exactly as writeSeries() writes the same series given alone: the
+   * label run (every field but the name's) is looked up once for the group, then each member costs its name's field
+   * (cached per name) and its sample.
+   */
+  private writeGroup(g: PreparedGroup, start: number): number {
+    const cache = this.namesCache(g.names);
+    const nameSlot = cache.slots[g.nameIndex]!;
+    if (!this.sameRun(cache, g.values)) this.buildRun(cache, g.values);
+    const before = cache.before;
+    const after = cache.after;
+    const run = before.length + after.length;
+    const ts = g.timestampMs;
+    const tsLength = ts !== 0 ? 1 + varintLength(ts) : 0;
+    const names = g.metricNames;
+    const values = g.sampleValues;
+    let p = start;
+    for (let k = g.from; k < g.to; k++) {
+      const nameField = this.labelField(nameSlot, names[k]!);
+      const value = values[k]!;
+      const zero = isPositiveZero(value);
+      const sampleLength = (zero ? 0 : 9) + tsLength;
+      const size = run + nameField.length + 2 + sampleLength;
+      this.ensure(p + 6 + size);
+      const buf = this.buf;
+      buf[p] = TAG_TIMESERIES;
+      p = putVarint(buf, p + 1, size);
+      p = copyBytes(buf, p, before);
+      p = copyBytes(buf, p, nameField);
+      p = copyBytes(buf, p, after);
+      buf[p++] = TAG_SAMPLES;
+      buf[p++] = sampleLength;
+      if (!zero) {
+        buf[p] = TAG_SAMPLE_VALUE;
+        this.view.setFloat64(p + 1, value, true);
         p += 9;
       }
       if (ts !== 0) {

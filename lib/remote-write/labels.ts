@@ -1,4 +1,5 @@
 import type { Sample, Series, SeriesGroup } from '../series';
+import type { PreparedGroup } from './prepared-group';
 
 /**
  * Label hygiene before encoding: what remote write 1.0 and Azure Monitor require of a series.
@@ -205,7 +206,7 @@ export class SeriesPreparer {
   /** The group whose label set was prepared last, and what it came to. */
   private group: SeriesGroup | undefined;
   private groupShape: LabelShape | undefined;
-  /** Sorted values of the group's labels, the name's slot empty; shared by no prepared series (each gets a copy). */
+  /** Sorted values of the group's labels, the name's slot empty (shared by the group's prepared parts, never mutated). */
   private groupValues: string[] = [];
   private groupReason = '';
 
@@ -217,25 +218,42 @@ export class SeriesPreparer {
   }
 
   /**
-   * Series `i` of a group, as prepare() would make it of the same series given whole: the group's labels are checked
-   * and sorted once (the first member asked for), each member then costs a copy of the sorted values with its name.
+   * A group's members, as prepare() would make each of them given whole, in one part: the group's labels are
+   * checked and sorted once; a member whose metric name is not valid is dropped (and counted) on its own, a group
+   * whose labels are not valid with all its members.
    */
-  prepareMember(group: SeriesGroup, i: number): PreparedSeries | undefined {
+  prepareGroup(group: SeriesGroup): PreparedGroup | undefined {
+    const n = group.names.length;
+    if (n === 0) return undefined;
     if (group !== this.group) this.startGroup(group);
     if (this.groupReason !== '') {
-      this.drops.add(this.groupReason, 1);
+      this.drops.add(this.groupReason, n, n);
       return undefined;
     }
-    const name = group.names[i]!;
-    const verdict = name === '' ? reasonMissingName : metricNameVerdict(name);
-    if (verdict !== '') {
-      this.drops.add(verdict, 1);
-      return undefined;
+    let metricNames: readonly string[] = group.names;
+    let sampleValues: readonly number[] = group.values;
+    for (let k = 0; k < n; k++) {
+      const name = group.names[k]!;
+      if ((name === '' ? reasonMissingName : metricNameVerdict(name)) === '') continue;
+      // Rare: keep the valid members only, counting the rest.
+      const names: string[] = [];
+      const values: number[] = [];
+      for (let j = 0; j < n; j++) {
+        const nj = group.names[j]!;
+        const verdict = nj === '' ? reasonMissingName : metricNameVerdict(nj);
+        if (verdict !== '') this.drops.add(verdict, 1);
+        else {
+          names.push(nj);
+          values.push(group.values[j]!);
+        }
+      }
+      if (names.length === 0) return undefined;
+      metricNames = names;
+      sampleValues = values;
+      break;
     }
     const shape = this.groupShape!;
-    const values = this.groupValues.slice();
-    values[shape.nameIndex] = name;
-    return { names: shape.names, values, samples: [{ value: group.values[i]!, timestampMs: group.timestampMs }] };
+    return { kind: 'group', names: shape.names, values: this.groupValues, nameIndex: shape.nameIndex, metricNames, sampleValues, timestampMs: group.timestampMs, from: 0, to: metricNames.length };
   }
 
   private startGroup(group: SeriesGroup): void {

@@ -9,6 +9,7 @@ import type { RemoteWriteConfig } from './config';
 import { WriteRequestEncoder } from './encode';
 import { FailureSummary } from './failure-summary';
 import { DropCounter, SeriesPreparer, reasonOversize, reasonTooOld, type PreparedSeries } from './labels';
+import { isGroup, partSamples, partToSeries, seriesIn, sliceGroup, type PreparedPart } from './prepared-group';
 import { Backoff, sleep as realSleep, withRetries } from './retry';
 
 /** Everything one write() did, named by outcome as Prometheus' queue manager counts it. */
@@ -125,7 +126,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
     /** Counted failed and handed back in `undelivered`, to be kept for the next run. */
     const keep = (batch: Batch) => {
       result.samplesFailed += batch.samples;
-      for (const s of batch.series) result.undelivered.push(toSeries(s));
+      for (const s of batch.series) partToSeries(s, result.undelivered);
     };
     /** Given up because the caller aborted: kept, and one error line per reason (not logged: the caller knows). */
     const giveUp = (batch: Batch, error: string) => {
@@ -197,7 +198,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
             keep(current);
             tally('remote write gave up', sent.error, current.samples);
           } else if (ageBinds && !receiverDown) {
-            drops.add(reasonTooOld, current.samples, current.series.length);
+            drops.add(reasonTooOld, current.samples, seriesIn(current.series));
             tally('remote write gave up: samples too old', `samples too old to retry: ${sent.error}`, current.samples, sent.statusCode);
           } else {
             keep(current);
@@ -216,7 +217,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
     const split = async (batch: Batch, retryDeadlineMs: number): Promise<void> => {
       const halves = splitBatch(batch, encoder);
       if (halves.length === 0) {
-        drops.add(reasonOversize, batch.samples, batch.series.length);
+        drops.add(reasonOversize, batch.samples, seriesIn(batch.series));
         errors.set('oversize', `a single sample was too large for ${client.endpoint} (HTTP 413)`);
         log.warn('remote write dropped a sample too large for the receiver', { status: 413, samples: batch.samples, endpoint: client.endpoint });
         return;
@@ -238,7 +239,7 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
      * lane's previous chunk before handing it the next, so memory stays bounded by about 2 × lanes requests.
      */
     const sendInLanes = async (input: PreparedCursor, send: (pending: Generator<Batch>) => Promise<void>, drop: (batch: Batch, error: string) => void): Promise<void> => {
-      const chunks: PreparedSeries[][] = Array.from({ length: lanes }, () => []);
+      const chunks: PreparedPart[][] = Array.from({ length: lanes }, () => []);
       const counts = new Array<number>(lanes).fill(0);
       const busy: Array<Promise<void>> = Array.from({ length: lanes }, () => Promise.resolve());
       let failure: { error: unknown } | undefined;
@@ -256,11 +257,26 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
       };
       const hasher = new LaneHasher(lanes);
       // The cursor, not an iterator: what is left after a break is what the caller gives up after an abort.
-      for (let s = input.next(); s !== undefined; s = input.next()) {
+      const cap = config.maxSamplesPerRequest;
+      outer: for (let s = input.next(); s !== undefined; s = input.next()) {
         const lane = hasher.laneOf(s);
-        chunks[lane]!.push(s);
-        counts[lane]! += s.samples.length;
-        if (counts[lane]! >= config.maxSamplesPerRequest) {
+        let part: PreparedPart = s;
+        // A group that does not fit the lane's request is cut there, so requests stay full (not one full, one small).
+        while (isGroup(part) && counts[lane]! + (part.to - part.from) > cap && counts[lane]! < cap) {
+          const cut = part.from + (cap - counts[lane]!);
+          chunks[lane]!.push(sliceGroup(part, part.from, cut));
+          counts[lane] = cap;
+          part = sliceGroup(part, cut, part.to);
+          await busy[lane];
+          start(lane);
+          if (failure) {
+            chunks[lane]!.push(part); // started below: given up (and counted) with the lane's chunk
+            break outer;
+          }
+        }
+        chunks[lane]!.push(part);
+        counts[lane]! += partSamples(part);
+        if (counts[lane]! >= cap) {
           await busy[lane];
           start(lane);
           if (failure) break;
@@ -313,11 +329,10 @@ export function createRemoteWriter(config: RemoteWriteConfig, deps: RemoteWriter
  * at a time as it is taken: memory stays bounded by what the lanes hold, and the hot path has no generator frame or
  * iterator result per series. What was not taken yet is what an abort gives up.
  */
-class PreparedCursor implements Iterable<PreparedSeries> {
+class PreparedCursor implements Iterable<PreparedPart> {
   private position = 0;
-  /** In `groups`: the group and the member next. */
+  /** In `groups`: the group next. */
   private group = 0;
-  private member = 0;
 
   constructor(
     private readonly input: readonly Series[],
@@ -327,8 +342,8 @@ class PreparedCursor implements Iterable<PreparedSeries> {
     private readonly drops: DropCounter,
   ) {}
 
-  /** The next series fit to send (the plain series first, then the groups' members), or undefined at the end. */
-  next(): PreparedSeries | undefined {
+  /** The next series fit to send (the plain series first, then the groups, each as one part), or undefined at the end. */
+  next(): PreparedPart | undefined {
     const input = this.input;
     while (this.position < input.length) {
       const prepared = this.preparer.prepare(input[this.position++]!);
@@ -338,21 +353,18 @@ class PreparedCursor implements Iterable<PreparedSeries> {
     }
     const groups = this.groups;
     while (this.group < groups.length) {
-      const g = groups[this.group]!;
-      if (this.member >= g.names.length) {
-        this.group++;
-        this.member = 0;
+      const g = groups[this.group++]!;
+      if (g.timestampMs < this.cutoffMs) {
+        this.drops.add(reasonTooOld, g.names.length, g.names.length); // one timestamp: all of it or nothing
         continue;
       }
-      const prepared = this.preparer.prepareMember(g, this.member++);
-      if (prepared === undefined) continue;
-      const fresh = freshPart(prepared, this.cutoffMs, this.drops);
-      if (fresh !== undefined) return fresh;
+      const prepared = this.preparer.prepareGroup(g);
+      if (prepared !== undefined) return prepared;
     }
     return undefined;
   }
 
-  *[Symbol.iterator](): Generator<PreparedSeries> {
+  *[Symbol.iterator](): Generator<PreparedPart> {
     for (let s = this.next(); s !== undefined; s = this.next()) yield s;
   }
 }
@@ -368,8 +380,13 @@ function freshPart(s: PreparedSeries, cutoffMs: number, drops: DropCounter): Pre
 /** The batch without samples older than `cutoffMs`, re-encoded only when something was taken out. */
 function withoutTooOld(batch: Batch, cutoffMs: number, drops: DropCounter, encoder: WriteRequestEncoder): Batch {
   if (batch.oldestTimestampMs >= cutoffMs) return batch;
-  const fresh: PreparedSeries[] = [];
+  const fresh: PreparedPart[] = [];
   for (const s of batch.series) {
+    if (isGroup(s)) {
+      if (s.timestampMs >= cutoffMs) fresh.push(s);
+      else drops.add(reasonTooOld, s.to - s.from, s.to - s.from);
+      continue;
+    }
     const part = freshPart(s, cutoffMs, drops);
     if (part) fresh.push(part);
   }
@@ -378,14 +395,17 @@ function withoutTooOld(batch: Batch, cutoffMs: number, drops: DropCounter, encod
 
 function newestTimestampMs(batch: Batch): number {
   let newest = -Infinity;
-  for (const s of batch.series) if (s.samples.length) newest = Math.max(newest, s.samples[s.samples.length - 1]!.timestampMs);
+  for (const s of batch.series) {
+    if (isGroup(s)) newest = Math.max(newest, s.timestampMs);
+    else if (s.samples.length) newest = Math.max(newest, s.samples[s.samples.length - 1]!.timestampMs);
+  }
   return newest === -Infinity ? Infinity : newest; // metadata only: no age limit
 }
 
 /** Series that are given up without being encoded, in the shape giveUp() counts. */
-function unsent(series: PreparedSeries[]): Batch {
+function unsent(series: PreparedPart[]): Batch {
   let samples = 0;
-  for (const s of series) samples += s.samples.length;
+  for (const s of series) samples += partSamples(s);
   return { series, samples, body: new Uint8Array(0), rawBytes: 0, oldestTimestampMs: Infinity };
 }
 
@@ -402,7 +422,8 @@ export class LaneHasher {
 
   constructor(private readonly lanes: number) {}
 
-  laneOf(s: PreparedSeries): number {
+  /** A group's lane is the lane each of its members would have alone (the name is not part of the hash). */
+  laneOf(s: PreparedPart): number {
     const names = s.names;
     const values = s.values;
     let h = 0x811c9dc5;
@@ -424,12 +445,6 @@ export class LaneHasher {
     h ^= h >>> 12;
     return (h >>> 0) % this.lanes;
   }
-}
-
-function toSeries(s: PreparedSeries): Series {
-  const labels: Record<string, string> = {};
-  for (let i = 0; i < s.names.length; i++) labels[s.names[i]!] = s.values[i]!;
-  return { labels, samples: s.samples };
 }
 
 function abortReason(signal: AbortSignal): string {
