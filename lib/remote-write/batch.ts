@@ -96,7 +96,7 @@ export function encodeBatch(series: readonly PreparedPart[], encoder = new Write
     const first = isGroup(s) ? s.timestampMs : s.samples.length ? s.samples[0]!.timestampMs : Infinity;
     if (first < oldest) oldest = first;
   }
-  return { series, samples, body: compressBlock(raw), rawBytes: raw.length, oldestTimestampMs: oldest };
+  return { series, samples, body: compressBlock(raw, encoder.hints), rawBytes: raw.length, oldestTimestampMs: oldest };
 }
 
 /** Halves of a batch, split between series, or between samples of a lone series; empty when it cannot be split. */

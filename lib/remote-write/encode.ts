@@ -1,6 +1,7 @@
 import type { MetricMetadata, MetricType } from '../series';
 import type { PreparedSeries } from './labels';
 import { isGroup, type PreparedGroup, type PreparedPart } from './prepared-group';
+import type { CopyHints } from './snappy';
 
 /**
  * Prometheus remote-write 1.0 `WriteRequest` encoder: the only file that knows the protobuf field numbers.
@@ -71,6 +72,21 @@ export class WriteRequestEncoder {
    */
   private byNames = new Map<readonly string[], NamesCache>();
   private cachedBytes = 0;
+  /**
+   * What the last encode() wrote again that it had written before in the same buffer (a group member's label run and
+   * name field), for the compressor to copy without searching: triples (offset, length, source).
+   */
+  private hintData = new Int32Array(3 * 4096);
+  private hintCount = 0;
+  /** Counts encode() calls: a run's or field's last offset is of this buffer only when stamped with the current one. */
+  private generation = 0;
+  /** Name field → where the current encode() last wrote it, and the TimeSeries it was in. */
+  private readonly fieldAt = new Map<Uint8Array, FieldPlace>();
+
+  /** Copy hints of the last encode(), for compressBlock (valid until the next encode()). */
+  get hints(): CopyHints {
+    return { data: this.hintData, count: this.hintCount };
+  }
 
   /** @param maxCacheBytes bound of the label cache (estimated bytes); it is emptied when full. */
   constructor(private readonly maxCacheBytes = 8 * 1024 * 1024) {}
@@ -83,7 +99,7 @@ export class WriteRequestEncoder {
         this.cachedBytes = 0;
       }
       const slots = names.map((name) => ({ name, fields: new Map<string, Uint8Array>(), lastValue: undefined, lastField: EMPTY }));
-      cache = { slots, nameIndex: names.indexOf('__name__'), runValues: new Array<string | undefined>(names.length), before: EMPTY, after: EMPTY, hasRun: false };
+      cache = { slots, nameIndex: names.indexOf('__name__'), runValues: new Array<string | undefined>(names.length), before: EMPTY, after: EMPTY, hasRun: false, beforeAt: -1, afterAt: -1, afterSampleLength: -1, generation: 0 };
       this.byNames.set(names, cache);
       this.cachedBytes += ENTRY_OVERHEAD * (1 + names.length);
     }
@@ -114,6 +130,9 @@ export class WriteRequestEncoder {
    * (compress or copy it before encoding again).
    */
   encode(series: readonly PreparedPart[], metadata: readonly MetricMetadata[] = []): Uint8Array {
+    this.generation++;
+    this.hintCount = 0;
+    this.fieldAt.clear();
     let pos = 0;
     for (let i = 0; i < series.length; i++) {
       const part = series[i]!;
@@ -209,6 +228,14 @@ export class WriteRequestEncoder {
     const tsLength = ts !== 0 ? 1 + varintLength(ts) : 0;
     const names = g.metricNames;
     const values = g.sampleValues;
+    if (cache.generation !== this.generation) {
+      cache.generation = this.generation;
+      cache.beforeAt = -1;
+      cache.afterAt = -1;
+    }
+    const fieldAt = this.fieldAt;
+    /** Where this group's timestamp field was last written (it is the same for all members; >= 4 bytes for ms times). */
+    let tsAt = tsLength >= 4 ? -1 : -2;
     let p = start;
     for (let k = g.from; k < g.to; k++) {
       const nameField = this.labelField(nameSlot, names[k]!);
@@ -218,10 +245,38 @@ export class WriteRequestEncoder {
       const size = run + nameField.length + 2 + sampleLength;
       this.ensure(p + 6 + size);
       const buf = this.buf;
+      const tagAt = p;
       buf[p] = TAG_TIMESERIES;
       p = putVarint(buf, p + 1, size);
+      // The run and the name's field are bytes this buffer already holds (the member before, the same metric of the
+      // executor before): hinted to the compressor, which then need not find them.
+      if (before.length >= 4) {
+        if (cache.beforeAt >= 0 && p - cache.beforeAt <= MAX_COPY_OFFSET) this.hint(p, before.length, cache.beforeAt);
+        cache.beforeAt = p;
+      }
       p = copyBytes(buf, p, before);
+      if (nameField.length >= 4) {
+        const last = fieldAt.get(nameField);
+        if (last === undefined) fieldAt.set(nameField, { at: p, tagAt, size, afterTag: before.length === 0 });
+        else {
+          // From the TimeSeries tag when that series had the same size and nothing between its length and the name.
+          if (last.afterTag && before.length === 0 && last.size === size && tagAt - last.tagAt <= MAX_COPY_OFFSET) this.hint(tagAt, p - tagAt + nameField.length, last.tagAt);
+          else if (p - last.at <= MAX_COPY_OFFSET) this.hint(p, nameField.length, last.at);
+          last.at = p;
+          last.tagAt = tagAt;
+          last.size = size;
+          last.afterTag = before.length === 0;
+        }
+      }
       p = copyBytes(buf, p, nameField);
+      if (after.length >= 4) {
+        // With the sample's first bytes (tag, length, and the value's tag) when the last copy was followed by the same.
+        const headerKey = zero ? -1 - sampleLength : sampleLength; // length and whether a value field follows
+        const header = cache.afterSampleLength !== headerKey ? 0 : zero ? 2 : 3;
+        if (cache.afterAt >= 0 && p - cache.afterAt <= MAX_COPY_OFFSET) this.hint(p, after.length + header, cache.afterAt);
+        cache.afterAt = p;
+        cache.afterSampleLength = headerKey;
+      }
       p = copyBytes(buf, p, after);
       buf[p++] = TAG_SAMPLES;
       buf[p++] = sampleLength;
@@ -231,11 +286,27 @@ export class WriteRequestEncoder {
         p += 9;
       }
       if (ts !== 0) {
+        // The same timestamp field for every member: a copy of the last one.
+        if (tsAt >= 0 && p - tsAt <= MAX_COPY_OFFSET) this.hint(p, tsLength, tsAt);
+        if (tsAt !== -2) tsAt = p;
         buf[p++] = TAG_SAMPLE_TIMESTAMP;
         p = putVarint(buf, p, ts);
       }
     }
     return p;
+  }
+
+  private hint(at: number, length: number, source: number): void {
+    let data = this.hintData;
+    if (3 * this.hintCount + 3 > data.length) {
+      const grown = new Int32Array(data.length * 2);
+      grown.set(data);
+      this.hintData = data = grown;
+    }
+    const i = 3 * this.hintCount++;
+    data[i] = at;
+    data[i + 1] = length;
+    data[i + 2] = source;
   }
 
   private sameRun(cache: NamesCache, values: readonly string[]): boolean {
@@ -277,6 +348,8 @@ export class WriteRequestEncoder {
     cache.before = before;
     cache.after = after;
     cache.hasRun = true;
+    cache.beforeAt = -1; // new bytes: not in the buffer yet
+    cache.afterAt = -1;
   }
 
   private writeMetadata(m: MetricMetadata, start: number): number {
@@ -302,6 +375,17 @@ export class WriteRequestEncoder {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Where a name field was last written: at `at`, in the TimeSeries whose tag is at `tagAt`, of `size`. */
+interface FieldPlace {
+  at: number;
+  tagAt: number;
+  size: number;
+  /** Whether the field came right after the TimeSeries' length (no label sorts before `__name__`). */
+  afterTag: boolean;
+}
+
+/** Snappy copies reach back at most this far (two-byte offsets). */
+const MAX_COPY_OFFSET = 0xffff;
 /** Rough bytes a Map entry, its key and a small typed array cost beyond their contents. */
 const ENTRY_OVERHEAD = 96;
 
@@ -315,6 +399,12 @@ interface NamesCache {
   before: Uint8Array;
   after: Uint8Array;
   hasRun: boolean;
+  /** Where the current run's bytes were last written, in the buffer of encode() call `generation`; -1 if not. */
+  beforeAt: number;
+  afterAt: number;
+  /** The sample length of the series whose run is at `afterAt` (its sample's header follows the run), negative (-1 - length) when it has no value field. */
+  afterSampleLength: number;
+  generation: number;
 }
 
 /** The cache for one label name at one position of a `names` array. */

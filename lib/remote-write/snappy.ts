@@ -25,7 +25,107 @@ const INPUT_MARGIN = 15;
 const table = new Int32Array(1 << HASH_BITS);
 let scratch = new Uint8Array(1 << 16);
 
-export function compressBlock(input: Uint8Array): Uint8Array {
+/**
+ * Copies the caller already knows of (the encoder: a label run or name field it has just written again, and where the
+ * same bytes were written before): `count` triples (offset, length, source) in `data`, in increasing offset order,
+ * not overlapping, each with source < offset, offset - source <= 65535 and length >= 4. Valid for one input.
+ */
+export interface CopyHints {
+  data: Int32Array;
+  count: number;
+}
+
+/**
+ * Snappy block compression of `input`. With `hints`, the hinted ranges become copies without being searched for (the
+ * bytes the encoder repeats: most of a remote-write body), and only the bytes between them go through the match
+ * finder (short gaps as literals), so the work is about the unrepeated bytes, not the body.
+ */
+export function compressBlock(input: Uint8Array, hints?: CopyHints): Uint8Array {
+  if (hints === undefined || hints.count === 0) return compressGreedy(input);
+  const n = input.length;
+  const out = scratchFor(n);
+  let op = putLength(out, n);
+  table.fill(-1);
+  const view = new DataView(input.buffer, input.byteOffset, n);
+  const data = hints.data;
+  let pos = 0;
+  for (let h = 0; h < hints.count; h++) {
+    const at = data[3 * h]!;
+    const length = data[3 * h + 1]!;
+    const source = data[3 * h + 2]!;
+    if (at > pos) op = compressRange(input, view, pos, at, out, op);
+    op = emitCopy(out, op, at - source, length);
+    pos = at + length;
+  }
+  if (n > pos) op = compressRange(input, view, pos, n, out, op);
+  return out.slice(0, op);
+}
+
+/** Gaps shorter than this between hinted copies are written as literals (the match finder would not pay). */
+const GAP_LITERAL_BELOW = 32;
+
+/**
+ * [from, to) through the match finder: matches may start anywhere before and must end by `to`; the table keeps
+ * positions of earlier ranges (the same shared table as compressGreedy, filled by the caller).
+ */
+function compressRange(input: Uint8Array, view: DataView, from: number, to: number, out: Uint8Array, op: number): number {
+  if (to - from < GAP_LITERAL_BELOW) return emitLiteral(input, from, to, out, op);
+  const ipLimit = to - INPUT_MARGIN;
+  let ip = from;
+  let nextEmit = from;
+  outer: for (;;) {
+    let skip = 32;
+    let candidate: number;
+    for (;;) {
+      if (ip > ipLimit) break outer;
+      const word = view.getUint32(ip, true);
+      const h = Math.imul(word, 0x1e35a7bd) >>> HASH_SHIFT;
+      candidate = table[h]!;
+      table[h] = ip;
+      if (candidate >= 0 && ip - candidate <= MAX_OFFSET && view.getUint32(candidate, true) === word) break;
+      ip += skip++ >>> 5;
+    }
+    op = emitLiteral(input, nextEmit, ip, out, op);
+    for (;;) {
+      let matched = 4;
+      while (ip + matched + 4 <= to && view.getUint32(ip + matched, true) === view.getUint32(candidate + matched, true)) matched += 4;
+      while (ip + matched < to && input[ip + matched] === input[candidate + matched]) matched++;
+      op = emitCopy(out, op, ip - candidate, matched);
+      ip += matched;
+      nextEmit = ip;
+      if (ip >= ipLimit) break outer;
+      table[Math.imul(view.getUint32(ip - 1, true), 0x1e35a7bd) >>> HASH_SHIFT] = ip - 1;
+      const word = view.getUint32(ip, true);
+      const h = Math.imul(word, 0x1e35a7bd) >>> HASH_SHIFT;
+      candidate = table[h]!;
+      table[h] = ip;
+      if (!(candidate >= 0 && ip - candidate <= MAX_OFFSET && view.getUint32(candidate, true) === word)) break;
+    }
+    ip++;
+  }
+  return emitLiteral(input, nextEmit, to, out, op);
+}
+
+function scratchFor(n: number): Uint8Array {
+  const bound = 32 + n + Math.floor(n / 6);
+  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
+  return scratch;
+}
+
+/** The uncompressed length (< 2^32) as a varint: the block's preamble. */
+function putLength(out: Uint8Array, n: number): number {
+  let op = 0;
+  for (let v = n; ; ) {
+    if (v < 0x80) {
+      out[op++] = v;
+      return op;
+    }
+    out[op++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+}
+
+function compressGreedy(input: Uint8Array): Uint8Array {
   const n = input.length;
   const bound = 32 + n + Math.floor(n / 6);
   if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
