@@ -11,7 +11,9 @@ import { report } from './timing';
  * Whole processes, as a user runs them, start-up included: `lakepulse run --once --source synapse` against the
  * baseline's own process (synapse-baseline-main.ts) over the same emulated workspace (200 applications × 20 executors,
  * 50 ms per request, 16 in flight) and the same local receiver. The two commands alternate (one warm-up each, then
- * ROUNDS pairs) so drift on this shared machine hits both alike; the medians are compared, min-max printed.
+ * ROUNDS pairs) so drift on this shared machine hits both alike; the medians are compared, min-max printed. A third
+ * process, the floor (synapse-floor-main.ts: the same requests, bodies thrown away), runs in the same rounds: what a
+ * collector costs beyond the network is its time over the floor's.
  */
 const APPS = 200;
 const EXECUTORS = 20;
@@ -48,19 +50,29 @@ async function main(): Promise<void> {
       LAKEPULSE_INSTANCE: 'bench',
     };
     const base = [join(__dirname, 'synapse-baseline-main.js'), emu.workspaces, receiver.url, String(CONCURRENCY)];
+    const floor = [join(__dirname, 'synapse-floor-main.js'), emu.workspaces, String(CONCURRENCY)];
     await timeProcess(ours, oursEnv); // warm-up: the state store holds the previous series set, as in steady state
     await timeProcess(base, {});
+    await timeProcess(floor, {});
     const oursMs: number[] = [];
     const baseMs: number[] = [];
+    const floorMs: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       oursMs.push(await timeProcess(ours, oursEnv));
       baseMs.push(await timeProcess(base, {}));
+      floorMs.push(await timeProcess(floor, {}));
     }
     report(
       'synapse_process_vs_baseline',
       median(baseMs) / median(oursMs),
       'x',
       `whole processes, ${ROUNDS} alternating runs: lakepulse run --once median ${median(oursMs).toFixed(0)} ms (${range(oursMs)}), parse-prometheus-text-format + prometheus-remote-write median ${median(baseMs).toFixed(0)} ms (${range(baseMs)}); ${APPS} apps x ${EXECUTORS} executors at ${LATENCY_MS} ms; goal >= 3`,
+    );
+    report(
+      'synapse_process_vs_floor',
+      median(oursMs) / median(floorMs),
+      'x',
+      `the same requests with nothing done with the bodies (no token, parsing, state or push), median ${median(floorMs).toFixed(0)} ms (${range(floorMs)}): the most any collector could be is ${(median(baseMs) / median(floorMs)).toFixed(2)}x the baseline here; lower is better`,
     );
   } finally {
     emu.stop();
