@@ -144,3 +144,22 @@ test("LaneHasher: a group goes to the lane each of its members would go to alone
     assert.equal(seen.size, lanes, `64 executors spread over all ${lanes} lanes`);
   }
 });
+
+test('with lanes, groups are cut at each lane\'s request boundary: at most one request per lane is not full', async () => {
+  const t = Date.now() - 20_000;
+  const groups = executors(40, 17, t); // 680 members
+  const lanes = 4;
+  const r = await createRemoteWriter(cfg(), clocked(0, { lanes }).deps).write([], [], undefined, groups);
+  assert.equal(r.samplesSent, 680);
+  for (const q of rx.requests) assert.deepEqual(q.violations, []);
+  const sizes = rx.requests.map((q) => q.decoded!.timeseries.length);
+  assert.ok(sizes.every((n) => n <= 50), sizes.join(','));
+  assert.ok(sizes.filter((n) => n < 50).length <= lanes, `requests not full: ${sizes.join(',')}`);
+  assert.deepEqual(rx.accepted, acceptedOf(groups.flatMap((g) => expandGroup(g))));
+  // Each executor's members went through one lane, so they arrive in their order.
+  for (const g of groups) {
+    const want = expandGroup(g).map((s) => keyOf(s.labels));
+    const got = rx.requests.flatMap((q) => q.decoded!.timeseries.map((s) => keyOf(Object.fromEntries(s.labels.map((l) => [l.name, l.value]))))).filter((k) => want.includes(k));
+    assert.deepEqual(got, want);
+  }
+});
