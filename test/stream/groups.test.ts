@@ -7,6 +7,7 @@ import { createRemoteWriter } from '../../lib/remote-write';
 import { seriesKey, type Series, type SeriesGroup } from '../../lib/series';
 import type { CollectContext, Source, TargetResult } from '../../lib/sources/source';
 import { MemoryStateStore, type StateStore } from '../../lib/state/store';
+import { freePort } from '../support/ports';
 import { startPrometheus } from '../support/prometheus';
 import { forSuite } from '../support/suite';
 
@@ -30,22 +31,27 @@ interface Emission {
 }
 
 /** A source that emits its applications one emit() each (plain series and groups together), then returns an info series. */
+const instances = new WeakMap<Source, string>();
+
 function groupedSource(run: string, emissions: (nowMs: number) => Emission[]): Source {
-  return {
+  const source: Source = {
     name: 'synapse',
     async collect(ctx: CollectContext): Promise<TargetResult[]> {
       for (const e of emissions(ctx.nowMs)) await ctx.emit!('ws', e.series, e.groups);
       return [{ source: 'synapse', target: 'ws', up: true, series: [{ labels: { __name__: 'stream_group_info', job: 'synapse', instance: 'ws', run }, samples: [{ value: 1, timestampMs: ctx.nowMs }] }] }];
     },
   };
+  instances.set(source, run);
+  return source;
 }
 
-async function cycle(source: Source, state: StateStore, nowMs: number) {
+/** Each test its own LAKEPULSE_INSTANCE: the health series of one test's cycles never meet another's timestamps. */
+async function cycle(source: Source, state: StateStore, nowMs: number, url = prom.writeUrl) {
   const config = loadConfig({
-    REMOTE_WRITE_URL: prom.writeUrl,
+    REMOTE_WRITE_URL: url,
     REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST: '100',
     REMOTE_WRITE_MAX_RETRY_MS: '2000',
-    LAKEPULSE_INSTANCE: 'stream-groups',
+    LAKEPULSE_INSTANCE: `stream-groups-${source.name}-${instances.get(source) ?? 'x'}`,
     EXTERNAL_LABELS: 'cluster=test,region=westeurope',
   });
   const writer = createRemoteWriter(config.remoteWrite!, { log: silentLogger, lanes: 4 });
@@ -119,4 +125,26 @@ test('a member missing in the next cycle gets one stale marker in Prometheus; a 
   assert.deepEqual(zero?.values, [[t1, 0], [t2, 0]]);
   const extra = got.get(seriesKey({ __name__: 'stream_group_extra', job: 'synapse', instance: 'ws', run, application_id: 'app-0', executor_id: '0', cluster: 'test', region: 'westeurope' }));
   assert.deepEqual(extra?.values, [[t2, 42]]);
+});
+
+test('group members an unreachable receiver did not take are spooled as plain series and reach Prometheus first next cycle', async () => {
+  const run = 'spool';
+  const state = new MemoryStateStore();
+  const dead = `http://127.0.0.1:${await freePort()}/api/v1/write`;
+  const t1 = Date.now() - 80_000;
+  const groups = (now: number) => [{ series: [], groups: Array.from({ length: 15 }, (_, id) => executor(run, 3, id, now)) }];
+  const lost = await cycle(groupedSource(run, groups), state, t1, dead);
+  const members = 15 * NAMES.length;
+  assert.ok(lost.failedSamples >= members + 1, `${lost.failedSamples} samples not delivered`);
+  const t2 = t1 + 20_000;
+  const next = await cycle(groupedSource(run, groups), state, t2);
+  assert.equal(next.failedSamples, 0, next.errors.join('; '));
+  const got = await stored(run);
+  assert.equal(got.size, members + 1);
+  for (const { metric, values } of got.values()) {
+    assert.equal(metric.cluster, 'test', 'the spooled copy carries the external labels once, as the fresh one');
+    assert.deepEqual(values.map(([ts]) => ts), [t1, t2], `${metric.__name__}{executor_id=${metric.executor_id}}: the spooled sample, then the new one`);
+  }
+  const one = got.get(seriesKey({ __name__: 'stream_group_metric_5', job: 'synapse', instance: 'ws', run, application_id: 'app-3', executor_id: '14', cluster: 'test', region: 'westeurope' }));
+  assert.deepEqual(one?.values, [[t1, 31_405], [t2, 31_405]]);
 });
