@@ -258,3 +258,36 @@ function decodeBody(b: Batch): Series[] {
 function sortedLabels(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== '').sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
+
+test('groups and plain series of the same shape interleaved, through an encoder whose label cache is emptied all the time', () => {
+  // Same raw key order as a group's (labels, then the name): the plain series share the group's prepared `names`
+  // array, and with it the encoder's cached label run.
+  const plainOf = (instance: string, name: string, value: number, ts: number): Series => ({ labels: { job: 'j', instance, __name__: name }, samples: [{ value, timestampMs: ts }] });
+  const g1 = group({ job: 'j', instance: 'one' }, ['a', 'b', 'c'], [1, 2, 3], 100);
+  const g2 = group({ job: 'j', instance: 'two' }, ['a', 'd'], [4, -0], 200);
+  const preparer = new SeriesPreparer(new DropCounter());
+  const p1 = preparer.prepareGroup(g1)!;
+  const mid = preparer.prepare(plainOf('two', 'x', 9, 150))!;
+  const p2 = preparer.prepareGroup(g2)!;
+  const tail = preparer.prepare(plainOf('one', 'y', 8, 300))!;
+  assert.equal(mid.names, p1.names, 'sanity: the plain series shares the group shape');
+  const parts: PreparedPart[] = [sliceGroup(p1, 0, 2), mid, p2, sliceGroup(p1, 2, 3), tail, p1];
+  const expected = [...membersOf(g1, 0, 2), plainOf('two', 'x', 9, 150), ...expandGroup(g2), ...membersOf(g1, 2, 3), plainOf('one', 'y', 8, 300), ...expandGroup(g1)];
+  const want = Buffer.from(bytes(preparePlain(expected)));
+  for (const maxCacheBytes of [1, 300, 8 * 1024 * 1024]) {
+    const encoder = new WriteRequestEncoder(maxCacheBytes);
+    for (let round = 0; round < 3; round++) assert.deepEqual(Buffer.from(encoder.encode(parts)), want, `cache bound ${maxCacheBytes}, round ${round}`);
+  }
+  assert.deepEqual(decodeWriteRequest(want).map((s) => `${s.labels.__name__}/${s.labels.instance}`), ['a/one', 'b/one', 'x/two', 'a/two', 'd/two', 'c/one', 'y/one', 'a/one', 'b/one', 'c/one']);
+});
+
+test('prepareGroup: a member name over 511 characters is dropped as metric_name_too_long, as prepare() drops it', () => {
+  const drops = new DropCounter();
+  const long = 'm'.repeat(512);
+  const part = new SeriesPreparer(drops).prepareGroup(group({ job: 'j' }, ['ok', long, 'm'.repeat(511)], [1, 2, 3], 1))!;
+  assert.deepEqual([...part.metricNames], ['ok', 'm'.repeat(511)]);
+  assert.deepEqual(drops.series, { metric_name_too_long: 1 });
+  const plain = new DropCounter();
+  assert.deepEqual([...prepareEach([{ labels: { __name__: long, job: 'j' }, samples: [{ value: 2, timestampMs: 1 }] }], plain)], []);
+  assert.deepEqual(plain.samples, { metric_name_too_long: 1 });
+});
