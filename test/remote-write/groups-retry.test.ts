@@ -163,3 +163,15 @@ test('with lanes, groups are cut at each lane\'s request boundary: at most one r
     assert.deepEqual(got, want);
   }
 });
+
+test('one group several requests long is cut into full requests, with lanes too', async () => {
+  for (const lanes of [1, 3]) {
+    rx.requests.length = 0;
+    rx.accepted.clear();
+    const [big] = executors(1, 137, Date.now() - 5_000, `big${lanes}`);
+    const r = await createRemoteWriter(cfg(), clocked(0, { lanes }).deps).write([], [], undefined, [big!]);
+    assert.equal(r.samplesSent, 137);
+    assert.deepEqual(rx.requests.map((q) => q.decoded!.timeseries.length), [50, 50, 37], `${lanes} lanes`);
+    assert.deepEqual(rx.accepted, acceptedOf(expandGroup(big!)));
+  }
+});
