@@ -105,7 +105,9 @@ export interface SeriesGroup {
 /** The group as plain series (where the hot path's shape is not needed: dry runs, tests, in-memory collection). */
 export function expandGroup(group: SeriesGroup, into: Series[] = []): Series[] {
   for (let i = 0; i < group.names.length; i++) {
-    into.push({ labels: { __name__: group.names[i]!, ...group.labels }, samples: [{ value: group.values[i]!, timestampMs: group.timestampMs }] });
+    const labels: Labels = { __name__: '', ...group.labels };
+    labels.__name__ = group.names[i]!; // the member's name, even if the labels (wrongly) carry one
+    into.push({ labels, samples: [{ value: group.values[i]!, timestampMs: group.timestampMs }] });
   }
   return into;
 }
