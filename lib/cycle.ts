@@ -2,7 +2,7 @@ import type { Config } from './config';
 import { errorMessage } from './errors';
 import { healthMetadata, healthSeries } from './health';
 import type { Logger } from './log';
-import { mergeSeries, type MetricMetadata, type Series, type SeriesGroup } from './series';
+import { expandGroup, groupSamples, mergeSeries, type MetricMetadata, type Series, type SeriesGroup } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
 import { StreamedCycle } from './stream/streamed-cycle';
@@ -118,7 +118,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
   for (const result of results) {
     const { series, markers, emitted } = stream
       ? await stream.target(result)
-      : { ...(await staleness.update(result.source, result.target, withExternalLabels(result.series, config.externalLabels), nowMs, result.part)), emitted: 0 };
+      : { ...(await staleness.update(result.source, result.target, withExternalLabels(withGroupsExpanded(result), config.externalLabels), nowMs, result.part)), emitted: 0 };
     for (const s of series) collected.push(s);
     for (const s of markers) collected.push(s);
     for (const m of result.metadata ?? []) metadata.push(m);
@@ -126,7 +126,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleReport> {
       source: result.source,
       target: result.target,
       up: result.up ? 1 : 0,
-      series: result.series.length + emitted,
+      series: result.series.length + (result.groups === undefined ? 0 : groupSamples(result.groups)) + emitted,
       ...(result.error !== undefined ? { error: result.error } : {}),
     });
     if (!result.up) log.warn('target down', { source: result.source, target: result.target, error: result.error });
@@ -198,6 +198,14 @@ async function collectSafely(source: Source, ctx: Parameters<Source['collect']>[
 }
 
 /** EXTERNAL_LABELS on every series; a series' own label wins. */
+/** A result's series with its groups as plain series (the collect-everything path: --dry-run prints them). */
+function withGroupsExpanded(result: TargetResult): Series[] {
+  if (!result.groups?.length) return result.series;
+  const all = [...result.series];
+  for (const g of result.groups) expandGroup(g, all);
+  return all;
+}
+
 /** EXTERNAL_LABELS on groups: once per group (its labels have no `__name__`), as withExternalLabels does per series. */
 export function groupsWithExternalLabels(groups: readonly SeriesGroup[], external: Readonly<Record<string, string>>): readonly SeriesGroup[] {
   const keys = Object.keys(external);

@@ -90,7 +90,7 @@ async function collectApplicationsOf(message: CollectMessage, ws: SynapseWorkspa
             // the slice's own (`part`), which the stream's per-target bookkeeping does not know.
             const { emit: _streamed, ...whole } = ctx;
             const apps = await sharedSynapseCollector(credential).collectApplications(ws, message.applications, whole, part);
-            return [{ source: 'synapse', target: ws.name, part, up: true, series: apps.series, metadata: apps.metadata }];
+            return [{ source: 'synapse', target: ws.name, part, up: true, series: apps.series, groups: apps.groups, metadata: apps.metadata }];
           } catch (err) {
             return [{ source: 'synapse', target: ws.name, part, up: false, series: [], error: errorMessage(err) }];
           }

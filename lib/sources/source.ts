@@ -14,6 +14,8 @@ export interface TargetResult {
   up: boolean;
   /** Everything collected (but what was handed to `CollectContext.emit`), each carrying its own `job` and `instance` labels. */
   series: Series[];
+  /** More of it as groups (SeriesGroup: series sharing every label but the name, e.g. one Spark executor's metrics). */
+  groups?: SeriesGroup[];
   /** TYPE/HELP for the metric families in `series`. */
   metadata?: MetricMetadata[];
   /** A message safe to print (no secrets). */

@@ -53,8 +53,9 @@ export class StreamedCycle {
     const session = await this.session(result.source, result.target, result.part);
     this.sessions.delete(key);
     const series = session.add(this.o.withExternalLabels(result.series));
+    const groups = result.groups?.length ? session.addGroups(this.o.groupsWithExternalLabels(result.groups)) : [];
     const markers = await session.finish(this.o.nowMs);
-    await this.push.push(series);
+    await this.push.push(series, groups);
     await this.push.push(markers);
     return { series, markers, emitted: this.emitted.get(key) ?? 0 };
   }

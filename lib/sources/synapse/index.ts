@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential, type AccessTokenSource } from '../../azure/credential';
 import { errorMessage } from '../../errors';
 import type { HttpRequest } from '../../http/request';
-import { expandGroup, type MetricMetadata, type Series } from '../../series';
+import { expandGroup, type MetricMetadata, type Series, type SeriesGroup } from '../../series';
 import type { CollectContext, Source, TargetResult } from '../source';
 import type { SynapseConfig, SynapseWorkspace } from './config';
 import { applicationCounts, connectorMetadata, endedAppSeries, runningAppSeries, appLabels } from './connector-series';
@@ -67,6 +67,8 @@ export interface SynapseCollector {
 
 export interface AppsCollected {
   series: Series[];
+  /** The executors' series, one group per executor (those not handed to `CollectContext.emit`). */
+  groups: SeriesGroup[];
   metadata: MetricMetadata[];
   applications: number;
   down: number;
@@ -107,6 +109,7 @@ export function createSynapseCollector(options: SynapseSourceOptions = {}): Syna
         await early.settle(); // texts nobody took (discovery failed): no request outlives the collection
       }
       for (const s of apps.series) found.result.series.push(s); // thousands per application: no spread into call arguments
+      for (const g of apps.groups) expandGroup(g, found.result.series); // collected whole (no emit): plain series, as Source promises
       for (const m of apps.metadata) found.result.metadata!.push(m);
       return found.result;
     },
@@ -233,6 +236,7 @@ async function collectApplications(
   const { nowMs, log } = ctx;
   const base = workspaceLabels(ws);
   const series: Series[] = [];
+  const groups: SeriesGroup[] = [];
   const metadata: MetricMetadata[] = [];
   const memos = await memory.forApplications(ctx.state, memoScope, targets.map((t) => t.appId!));
   // Pushing: each application's executors go as soon as they are read, while others are still read, and are not
@@ -259,7 +263,7 @@ async function collectApplications(
     if (result.ended) continue; // gone between discovery and scrape
     series.push(...runningAppSeries(base, job, nowMs));
     series.push({ labels: { __name__: 'up', ...appLabels(base, job) }, samples: [{ value: result.up ? 1 : 0, timestampMs: nowMs }] });
-    for (const g of result.groups) expandGroup(g, series); // not streamed: plain series (thousands: no spread into call arguments)
+    for (const g of result.groups) groups.push(g); // not streamed: handed on whole
     for (const m of result.metadata) metadata.push(m);
     if (!result.up) {
       down++;
@@ -267,7 +271,7 @@ async function collectApplications(
     }
   }
   if (down) log.info('synapse workspace collected with applications down', { workspace: ws.name, applications: targets.length, down });
-  return { series, metadata, applications: targets.length, down };
+  return { series, groups, metadata, applications: targets.length, down };
 }
 
 function endedKey(j: SparkJob): string {
