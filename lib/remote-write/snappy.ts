@@ -127,59 +127,10 @@ function putLength(out: Uint8Array, n: number): number {
 
 function compressGreedy(input: Uint8Array): Uint8Array {
   const n = input.length;
-  const bound = 32 + n + Math.floor(n / 6);
-  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
-  const out = scratch;
-  let op = 0;
-  // Preamble: uncompressed length (< 2^32) as a varint.
-  for (let v = n; ; ) {
-    if (v < 0x80) {
-      out[op++] = v;
-      break;
-    }
-    out[op++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  let nextEmit = 0;
-  if (n >= INPUT_MARGIN) {
-    const view = new DataView(input.buffer, input.byteOffset, n);
-    const ipLimit = n - INPUT_MARGIN;
-    table.fill(-1);
-    let ip = 0;
-    outer: for (;;) {
-      // Look for a 4-byte match, stepping further the longer nothing matches.
-      let skip = 32;
-      let candidate: number;
-      for (;;) {
-        if (ip > ipLimit) break outer;
-        const word = view.getUint32(ip, true);
-        const h = Math.imul(word, 0x1e35a7bd) >>> HASH_SHIFT;
-        candidate = table[h]!;
-        table[h] = ip;
-        if (candidate >= 0 && ip - candidate <= MAX_OFFSET && view.getUint32(candidate, true) === word) break;
-        ip += skip++ >>> 5;
-      }
-      op = emitLiteral(input, nextEmit, ip, out, op);
-      // Emit copies for as long as the position right after one starts another match.
-      for (;;) {
-        let matched = 4;
-        while (ip + matched + 4 <= n && view.getUint32(ip + matched, true) === view.getUint32(candidate + matched, true)) matched += 4;
-        while (ip + matched < n && input[ip + matched] === input[candidate + matched]) matched++;
-        op = emitCopy(out, op, ip - candidate, matched);
-        ip += matched;
-        nextEmit = ip;
-        if (ip >= ipLimit) break outer;
-        table[Math.imul(view.getUint32(ip - 1, true), 0x1e35a7bd) >>> HASH_SHIFT] = ip - 1;
-        const word = view.getUint32(ip, true);
-        const h = Math.imul(word, 0x1e35a7bd) >>> HASH_SHIFT;
-        candidate = table[h]!;
-        table[h] = ip;
-        if (!(candidate >= 0 && ip - candidate <= MAX_OFFSET && view.getUint32(candidate, true) === word)) break;
-      }
-      ip++;
-    }
-  }
-  op = emitLiteral(input, nextEmit, n, out, op);
+  const out = scratchFor(n);
+  let op = putLength(out, n);
+  table.fill(-1);
+  op = compressRange(input, new DataView(input.buffer, input.byteOffset, n), 0, n, out, op);
   return out.slice(0, op);
 }
 
