@@ -15,6 +15,7 @@ const APPS = 200;
 const EXECUTORS = 20;
 const LATENCY_MS = 50;
 const CONCURRENCY = 16;
+const FAR_RECEIVER_MS = 50;
 const staticToken: TokenCredential = { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) };
 
 async function main(): Promise<void> {
@@ -48,6 +49,18 @@ async function main(): Promise<void> {
     report('synapse_cycle_vs_ideal', ours / ideal, 'x', `cycle ${ours.toFixed(0)} ms for ${APPS} apps x ${EXECUTORS} executors (${r.series} series, ${pushRequests} remote-write requests); ideal ${ideal.toFixed(0)} ms = ${requests} Synapse requests x ${LATENCY_MS} ms / ${CONCURRENCY}; includes encoding and pushing through lib/remote-write; goal <= 1.5`);
     report('synapse_cycle_vs_baseline', base / ours, 'x', `parse-prometheus-text-format + prometheus-remote-write ${base.toFixed(0)} ms for ${baseSamples} samples (text only, Spark's label separator normalised for its parser, one push per app) vs ours ${ours.toFixed(0)} ms; goal >= 3`);
     process.stdout.write(`# peak_rss_mb ${rssMb.toFixed(0)} (collector process after our cycle, emulator in its own process; goal < 300)\n`);
+    // The same cycle against a receiver 50 ms away (a managed Prometheus over the network, not on loopback).
+    const far = await startLocalReceiver({ keep: false, delayMs: FAR_RECEIVER_MS });
+    try {
+      const farConfig = loadConfig({ SYNAPSE_WORKSPACES: emu.workspaces, REMOTE_WRITE_URL: far.url, SYNAPSE_CONCURRENCY: String(CONCURRENCY), LAKEPULSE_INSTANCE: 'bench' });
+      const farWriter = createRemoteWriter(farConfig.remoteWrite!, { log: silentLogger, lanes: 4 });
+      await runCycle({ config: farConfig, sources: [source], state: new MemoryStateStore(), log: silentLogger, writer: farWriter });
+      const t2 = performance.now();
+      await runCycle({ config: farConfig, sources: [source], state: new MemoryStateStore(), log: silentLogger, writer: farWriter });
+      process.stdout.write(`# with the receiver ${FAR_RECEIVER_MS} ms away: cycle ${(performance.now() - t2).toFixed(0)} ms (${far.requests} requests in both cycles)\n`);
+    } finally {
+      await far.close();
+    }
   } finally {
     emu.stop();
     await receiver.close();

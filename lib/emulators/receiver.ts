@@ -16,7 +16,8 @@ export interface LocalReceiver {
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export async function startLocalReceiver(options: { port?: number; keep?: boolean } = {}): Promise<LocalReceiver> {
+/** `delayMs`: answer each request that long after it arrived (a receiver further away, for benchmarks). */
+export async function startLocalReceiver(options: { port?: number; keep?: boolean; delayMs?: number } = {}): Promise<LocalReceiver> {
   const receiver: LocalReceiver = { url: '', requests: 0, series: [], rejected: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     void readBody(req).then(
@@ -29,7 +30,8 @@ export async function startLocalReceiver(options: { port?: number; keep?: boolea
         }
         if (options.keep === false) {
           // Counting only (benchmarks): a remote receiver's decoding is not the sender's cost.
-          res.writeHead(204).end();
+          if (options.delayMs) setTimeout(() => res.writeHead(204).end(), options.delayMs);
+          else res.writeHead(204).end();
           return;
         }
         try {
