@@ -99,7 +99,7 @@ export class WriteRequestEncoder {
         this.cachedBytes = 0;
       }
       const slots = names.map((name) => ({ name, fields: new Map<string, Uint8Array>(), lastValue: undefined, lastField: EMPTY }));
-      cache = { slots, nameIndex: names.indexOf('__name__'), runValues: new Array<string | undefined>(names.length), before: EMPTY, after: EMPTY, hasRun: false, beforeAt: -1, afterAt: -1, afterSampleLength: -1, generation: 0 };
+      cache = { slots, nameIndex: names.indexOf('__name__'), runValues: new Array<string | undefined>(names.length), before: EMPTY, after: EMPTY, hasRun: false, lastValues: undefined, beforeAt: -1, afterAt: -1, afterSampleLength: -1, generation: 0 };
       this.byNames.set(names, cache);
       this.cachedBytes += ENTRY_OVERHEAD * (1 + names.length);
     }
@@ -159,12 +159,20 @@ export class WriteRequestEncoder {
     const slots = cache.slots;
     const ni = cache.nameIndex;
     let size = 0;
+    // Every label but the name, as one run of bytes, when they are those of the previous series with these names
+    // (Spark: the ~40 metrics of an executor in a row); the name's field comes from its slot. A run is built only
+    // when two series in a row share it: series whose labels all differ are written field by field, with no run.
+    let useRun = false;
     if (ni >= 0) {
-      // Every label but the name, as bytes, when they are those of the previous series with these names (Spark: the
-      // ~40 metrics of an executor in a row); the name's field comes from its slot.
-      if (!this.sameRun(cache, values)) this.buildRun(cache, values);
-      size = cache.before.length + this.labelField(slots[ni]!, values[ni]!).length + cache.after.length;
-    } else for (let j = 0; j < names.length; j++) size += this.labelField(slots[j]!, values[j]!).length;
+      if (this.sameRun(cache, values)) useRun = true;
+      else if (cache.lastValues !== undefined && sameButName(cache.lastValues, values, ni)) {
+        this.buildRun(cache, values);
+        useRun = true;
+      }
+      cache.lastValues = values;
+    }
+    if (useRun) size = cache.before.length + this.labelField(slots[ni]!, values[ni]!).length + cache.after.length;
+    else for (let j = 0; j < names.length; j++) size += this.labelField(slots[j]!, values[j]!).length;
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       size += 2 + sampleBodyLength(sample.value, sample.timestampMs, sample.stale === true);
@@ -176,7 +184,7 @@ export class WriteRequestEncoder {
     buf[start] = TAG_TIMESERIES;
     let p = putVarint(buf, start + 1, size);
     // labelField left each slot's field for this series' value in `lastField`.
-    if (ni >= 0) {
+    if (useRun) {
       p = copyBytes(buf, p, cache.before);
       p = copyBytes(buf, p, slots[ni]!.lastField);
       p = copyBytes(buf, p, cache.after);
@@ -402,6 +410,8 @@ interface NamesCache {
   /** Where the current run's bytes were last written, in the buffer of encode() call `generation`; -1 if not. */
   beforeAt: number;
   afterAt: number;
+  /** The values of the last plain series written with these names (a second one with the same labels builds a run). */
+  lastValues: readonly string[] | undefined;
   /** The sample length of the series whose run is at `afterAt` (its sample's header follows the run), negative (-1 - length) when it has no value field. */
   afterSampleLength: number;
   generation: number;
@@ -432,6 +442,13 @@ function encodeLabelField(name: string, value: string): Uint8Array {
   p = putVarint(field, p, v.length);
   field.set(v, p);
   return field;
+}
+
+/** Whether two value lists are equal but (maybe) at `nameIndex`. */
+function sameButName(a: readonly string[], b: readonly string[], nameIndex: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (j !== nameIndex && a[j] !== b[j]) return false;
+  return true;
 }
 
 /** Short byte strings copy faster in a loop than through TypedArray.set's call overhead. */
