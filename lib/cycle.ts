@@ -2,7 +2,7 @@ import type { Config } from './config';
 import { errorMessage } from './errors';
 import { healthMetadata, healthSeries } from './health';
 import type { Logger } from './log';
-import { expandGroup, groupSamples, mergeSeries, type MetricMetadata, type Series, type SeriesGroup } from './series';
+import { expandGroup, groupSamples, mergeSeries, type Labels, type MetricMetadata, type Series, type SeriesGroup } from './series';
 import type { Source, TargetResult } from './sources/source';
 import { StalenessTracker } from './staleness';
 import { StreamedCycle } from './stream/streamed-cycle';
@@ -208,17 +208,10 @@ function withGroupsExpanded(result: TargetResult): Series[] {
 
 /** EXTERNAL_LABELS on groups: once per group (its labels have no `__name__`), as withExternalLabels does per series. */
 export function groupsWithExternalLabels(groups: readonly SeriesGroup[], external: Readonly<Record<string, string>>): readonly SeriesGroup[] {
-  const keys = Object.keys(external);
+  const keys = Object.keys(external).filter((k) => k !== '__name__');
   if (keys.length === 0) return groups;
   return groups.map((g) => {
-    let labels = g.labels;
-    for (const k of keys) {
-      if (k === '__name__') continue;
-      if (labels[k] === undefined || labels[k] === '') {
-        if (labels === g.labels) labels = { ...g.labels };
-        labels[k] = external[k]!;
-      }
-    }
+    const labels = labelsWithExternal(g.labels, keys, external);
     return labels === g.labels ? g : { labels, names: g.names, values: g.values, timestampMs: g.timestampMs };
   });
 }
@@ -227,15 +220,21 @@ export function withExternalLabels(series: readonly Series[], external: Readonly
   const keys = Object.keys(external);
   if (keys.length === 0) return [...series];
   return series.map((s) => {
-    let labels = s.labels;
-    for (const k of keys) {
-      if (labels[k] === undefined || labels[k] === '') {
-        if (labels === s.labels) labels = { ...s.labels };
-        labels[k] = external[k]!;
-      }
-    }
+    const labels = labelsWithExternal(s.labels, keys, external);
     return labels === s.labels ? s : { labels, samples: s.samples };
   });
+}
+
+/** `labels` with the external labels (`keys` of them) it lacks or has empty; the same object when it lacks none. */
+function labelsWithExternal(labels: Labels, keys: readonly string[], external: Readonly<Record<string, string>>): Labels {
+  let out = labels;
+  for (const k of keys) {
+    if (labels[k] === undefined || labels[k] === '') {
+      if (out === labels) out = { ...labels };
+      out[k] = external[k]!;
+    }
+  }
+  return out;
 }
 
 function dedupeMetadata(metadata: readonly MetricMetadata[]): MetricMetadata[] {

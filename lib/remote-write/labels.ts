@@ -167,10 +167,10 @@ function metricNameVerdict(name: string): string {
  * series); otherwise callers merge first (lib/series.ts mergeSeries), as the cycle does.
  */
 export function* prepareEach(input: Iterable<Series>, drops: DropCounter, options: { dropDuplicateSeries?: boolean } = {}): Generator<PreparedSeries> {
-  const { keys, values } = new SeriesPreparer(drops);
+  const preparer = new SeriesPreparer(drops);
   const seen = options.dropDuplicateSeries ? new Set<string>() : undefined;
   for (const series of input) {
-    const prepared = prepareOne(series, drops, keys, values);
+    const prepared = preparer.prepare(series);
     if (prepared === undefined) continue;
     if (seen !== undefined) {
       const key = preparedKey(prepared);
@@ -230,28 +230,24 @@ export class SeriesPreparer {
       this.drops.add(this.groupReason, n, n);
       return undefined;
     }
-    let metricNames: readonly string[] = group.names;
-    let sampleValues: readonly number[] = group.values;
+    // The group's own arrays, unless a member is dropped (rare): then copies of the valid members.
+    let names: string[] | undefined;
+    let values: number[] | undefined;
     for (let k = 0; k < n; k++) {
       const name = group.names[k]!;
-      if ((name === '' ? reasonMissingName : metricNameVerdict(name)) === '') continue;
-      // Rare: keep the valid members only, counting the rest.
-      const names: string[] = [];
-      const values: number[] = [];
-      for (let j = 0; j < n; j++) {
-        const nj = group.names[j]!;
-        const verdict = nj === '' ? reasonMissingName : metricNameVerdict(nj);
-        if (verdict !== '') this.drops.add(verdict, 1);
-        else {
-          names.push(nj);
-          values.push(group.values[j]!);
-        }
+      const verdict = name === '' ? reasonMissingName : metricNameVerdict(name);
+      if (verdict === '') {
+        names?.push(name);
+        values?.push(group.values[k]!);
+        continue;
       }
-      if (names.length === 0) return undefined;
-      metricNames = names;
-      sampleValues = values;
-      break;
+      this.drops.add(verdict, 1);
+      names ??= group.names.slice(0, k);
+      values ??= group.values.slice(0, k);
     }
+    if (names?.length === 0) return undefined;
+    const metricNames: readonly string[] = names ?? group.names;
+    const sampleValues: readonly number[] = values ?? group.values;
     const shape = this.groupShape!;
     return { kind: 'group', names: shape.names, values: this.groupValues, nameIndex: shape.nameIndex, metricNames, sampleValues, timestampMs: group.timestampMs, from: 0, to: metricNames.length };
   }

@@ -49,7 +49,7 @@ export function sliceGroup(g: PreparedGroup, from: number, to: number): Prepared
   return { kind: 'group', names: g.names, values: g.values, nameIndex: g.nameIndex, metricNames: g.metricNames, sampleValues: g.sampleValues, timestampMs: g.timestampMs, from, to };
 }
 
-/** Member k as a prepared series (the slow paths: re-sending, splitting a lone member, handing back undelivered). */
+/** Member k as a prepared series (the slow path: handing back what could not be delivered). */
 export function memberSeries(g: PreparedGroup, k: number): PreparedSeries {
   const values = g.values.slice();
   values[g.nameIndex] = g.metricNames[k]!;

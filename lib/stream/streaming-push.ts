@@ -37,13 +37,8 @@ export class StreamingPush {
 
   /** Queues `series` and `groups` (each label set once per push), first waiting while `maxQueuedWrites` wait beyond the running writes. */
   async push(series: readonly Series[], groups: readonly SeriesGroup[] = []): Promise<void> {
-    while (this.queued.length >= this.maxQueuedWrites + this.concurrentWrites) await this.queued[0];
-    for (const s of series) {
-      this.pending.push(s);
-      this.pendingSamples += s.samples.length;
-      this.samples += s.samples.length;
-    }
-    this.series += series.length;
+    await this.room();
+    for (const s of series) this.enqueue(s);
     for (const g of groups) {
       this.pendingGroups.push(g);
       this.pendingSamples += g.names.length;
@@ -63,15 +58,24 @@ export class StreamingPush {
     for (const s of series) {
       if (this.pendingSamples >= this.flushSamples) {
         this.flush(undefined, true);
-        while (this.queued.length >= this.maxQueuedWrites + this.concurrentWrites) await this.queued[0];
+        await this.room();
       }
-      this.pending.push(s);
-      this.pendingSamples += s.samples.length;
-      this.samples += s.samples.length;
-      this.series += 1;
+      this.enqueue(s);
     }
     this.flush(undefined, true);
     if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits while `maxQueuedWrites` writes wait beyond the running ones. */
+  private async room(): Promise<void> {
+    while (this.queued.length >= this.maxQueuedWrites + this.concurrentWrites) await this.queued[0];
+  }
+
+  private enqueue(s: Series): void {
+    this.pending.push(s);
+    this.pendingSamples += s.samples.length;
+    this.samples += s.samples.length;
+    this.series += 1;
   }
 
   /** Writes what is left, with the metadata, and waits for every write; the summed outcome. */

@@ -49,7 +49,7 @@ export async function getText(url: string, options: GetOptions): Promise<string>
       maxBytes: options.maxBytes ?? MAX_RESPONSE_BYTES,
     });
   } catch (err) {
-    if (err instanceof HttpTimeoutError) throw new SynapseHttpError(0, err.phase === 'response' ? `no response within ${options.timeoutMs} ms` : `no complete response within ${options.timeoutMs} ms`);
+    if (err instanceof HttpTimeoutError) throw new SynapseHttpError(0, err.message); // "no (complete) response within N ms"
     if (options.signal?.aborted) throw new SynapseHttpError(0, 'cycle budget exhausted');
     if (err instanceof HttpBodyTooLargeError) throw new SynapseHttpError(0, err.message);
     const worded = describeConnectionFailure(err, { host: target.host, setting: SETTING });
