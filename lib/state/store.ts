@@ -64,6 +64,11 @@ function backoff(attempt: number): Promise<void> {
 
 export class VersionedStateStore implements StateStore {
   private readonly versions = new Map<string, Version | null>();
+  /**
+   * The text at that version, as this store last read or wrote it: update() merges on it first instead of reading
+   * the key again (a get() then an update() of one key costs one read), and reads only after a lost race.
+   */
+  private readonly texts = new Map<string, string | undefined>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -82,6 +87,7 @@ export class VersionedStateStore implements StateStore {
       const result = await this.backend.write(key, text, this.versions.get(key) ?? null);
       if (result !== 'conflict') {
         this.versions.set(key, result);
+        this.texts.set(key, text);
         return;
       }
       this.log.warn('state written concurrently by another run; re-reading and writing again', { key, attempt });
@@ -93,11 +99,13 @@ export class VersionedStateStore implements StateStore {
 
   async update<T>(key: string, fn: (current: unknown | undefined) => Updated<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.readTracked(key);
+      const current = attempt === 1 && this.versions.has(key) ? this.known(key) : await this.readTracked(key);
       const { value, result } = fn(current.value);
-      const written = await this.backend.write(key, JSON.stringify(value), current.version);
+      const text = JSON.stringify(value);
+      const written = await this.backend.write(key, text, current.version);
       if (written !== 'conflict') {
         this.versions.set(key, written);
+        this.texts.set(key, text);
         return result;
       }
       this.log.warn('state updated concurrently by another run; merging again on the newer value', { key, attempt });
@@ -109,6 +117,7 @@ export class VersionedStateStore implements StateStore {
   async delete(key: string): Promise<void> {
     await this.backend.remove(key);
     this.versions.set(key, null);
+    this.texts.set(key, undefined);
   }
 
   list(prefix: string): Promise<string[]> {
@@ -121,20 +130,25 @@ export class VersionedStateStore implements StateStore {
 
   private async readTracked(key: string): Promise<{ value: unknown | undefined; version: Version | null }> {
     const raw = await this.backend.read(key);
-    if (raw === undefined) {
-      this.versions.set(key, null);
-      return { value: undefined, version: null };
-    }
-    this.versions.set(key, raw.version);
+    this.versions.set(key, raw?.version ?? null);
+    this.texts.set(key, raw?.text);
+    return this.known(key);
+  }
+
+  /** The key as last read or written (a fresh object each time: `fn` may change what it is given). */
+  private known(key: string): { value: unknown | undefined; version: Version | null } {
+    const version = this.versions.get(key) ?? null;
+    const text = this.texts.get(key);
+    if (text === undefined) return { value: undefined, version };
     try {
-      return { value: JSON.parse(raw.text) as unknown, version: raw.version };
+      return { value: JSON.parse(text) as unknown, version };
     } catch {
       // Corrupt or foreign: reset this key only (the next write replaces it), never fail the cycle.
       if (!this.reported.has(key)) {
         this.reported.add(key);
         this.log.warn('state unreadable; starting this key afresh', { key, store: this.backend.description });
       }
-      return { value: undefined, version: raw.version };
+      return { value: undefined, version };
     }
   }
 }
