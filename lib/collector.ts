@@ -30,6 +30,8 @@ export interface CollectOnceOptions {
   /** The cycle's timestamp when it is not the clock's (a fan-out slice uses its planner's). */
   timestampMs?: number;
   extraHealth?: CycleOptions['extraHealth'];
+  /** The state store the caller already opened (the fan-out worker: one store, one failure report, per message). */
+  state?: GuardedStateStore;
 }
 
 /** How long a run's lease lasts without renewal: a crashed run blocks the next for at most this long. */
@@ -40,14 +42,11 @@ const RUN_LEASE_MS = 60_000;
  * Throws ConfigError. Returns a report with `skipped` set when `exclusive` found another run holding the lease.
  */
 export async function collectOnce(options: CollectOnceOptions): Promise<CycleReport> {
-  const fallback = options.defaultStateStore;
-  // A computed default (Functions' own storage) is only worked out when STATE_STORE is unset.
-  const defaultStateStore = typeof fallback === 'function' ? (options.env.STATE_STORE?.trim() ? undefined : fallback(options.env)) : fallback;
-  const config = loadConfig(options.env, { dryRun: options.dryRun, defaultStateStore });
+  const config = loadConfig(options.env, { dryRun: options.dryRun, ...(options.defaultStateStore !== undefined ? { defaultStateStore: options.defaultStateStore } : {}) });
   const credential = options.credential ?? createAzureCredential(options.env, { log: options.log });
   const sources = options.sources ? options.sources(config, credential) : selectSources(config, options.source ?? 'all', credential);
   const runner = options.runner ?? options.source ?? 'all';
-  const guarded = openGuardedState(config, credential, options.log);
+  const guarded = options.state ?? openGuardedState(config, credential, options.log);
   const state: StateStore = options.dryRun ? new OverlayStateStore(guarded) : guarded;
 
   const lease = options.exclusive && !options.dryRun ? await state.lease(`leases/run-${runner.replace(/\//g, '-')}`, RUN_LEASE_MS) : undefined;

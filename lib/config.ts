@@ -27,14 +27,18 @@ export interface Config {
 export interface LoadConfigOptions {
   /** --dry-run: no REMOTE_WRITE_URL needed. */
   dryRun?: boolean;
-  /** Default STATE_STORE when unset (the CLI's is file:.lakepulse/state). */
-  defaultStateStore?: string;
+  /**
+   * Default STATE_STORE when unset (the CLI's is file:.lakepulse/state); a function (Functions' own storage) is
+   * called only then.
+   */
+  defaultStateStore?: string | ((env: Env) => string);
 }
 
 /** Reads and validates every setting once; the only place that interprets environment variables. */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<Config> {
   const reader = new EnvReader(env);
-  const stateStore = reader.string('STATE_STORE') ?? options.defaultStateStore ?? 'file:.lakepulse/state';
+  const fallback = options.defaultStateStore;
+  const stateStore = reader.string('STATE_STORE') ?? (typeof fallback === 'function' ? fallback(env) : fallback) ?? 'file:.lakepulse/state';
   validateStateStoreSpec(stateStore);
   const config: Config = {
     remoteWrite: loadRemoteWriteConfig(reader, !options.dryRun),

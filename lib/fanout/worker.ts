@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import { errorMessage } from '../errors';
 import type { Logger } from '../log';
 import type { SynapseWorkspace } from '../sources/synapse/config';
+import type { GuardedStateStore } from '../state/guarded-store';
 import type { StateStore } from '../state/store';
 import { MalformedMessageError, parseCollectMessage, type CollectMessage } from './message';
 import { countSkipped, type SkipReason } from './skipped';
@@ -32,8 +33,7 @@ export type WorkerOutcome = { outcome: 'collected'; report: CycleReport } | { ou
 export async function collectSlice(raw: unknown, options: WorkerOptions): Promise<WorkerOutcome> {
   const { env, log } = options;
   const now = options.now ?? Date.now;
-  const defaultStateStore = typeof options.defaultStateStore === 'function' ? (env.STATE_STORE?.trim() ? undefined : options.defaultStateStore(env)) : options.defaultStateStore;
-  const config = loadConfig(env, { defaultStateStore });
+  const config = loadConfig(env, options.defaultStateStore !== undefined ? { defaultStateStore: options.defaultStateStore } : {});
   const credential = options.credential ?? createAzureCredential(env, { log });
   const state = openGuardedState(config, credential, log);
   const skip = async (reason: SkipReason): Promise<WorkerOutcome> => {
@@ -65,17 +65,18 @@ export async function collectSlice(raw: unknown, options: WorkerOptions): Promis
     return skip('duplicate');
   }
 
-  const report = await collectApplicationsOf(message, ws, options, credential);
+  const report = await collectApplicationsOf(message, ws, options, credential, state);
   await markDone(state, doneKey, message.cycleMs);
   return { outcome: 'collected', report };
 }
 
-async function collectApplicationsOf(message: CollectMessage, ws: SynapseWorkspace, options: WorkerOptions, credential: TokenCredential): Promise<CycleReport> {
+async function collectApplicationsOf(message: CollectMessage, ws: SynapseWorkspace, options: WorkerOptions, credential: TokenCredential, state: GuardedStateStore): Promise<CycleReport> {
   const part = `slice-${message.slice}`;
   return collectOnce({
     env: options.env,
     log: options.log,
     credential,
+    state,
     source: 'synapse',
     runner: `collect/${ws.name}/${message.slice}`,
     timestampMs: message.cycleMs,
