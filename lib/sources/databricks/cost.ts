@@ -28,18 +28,20 @@ export const costMetadata: MetricMetadata[] = [
  * The driver reports no bytes or rows read; `system.query.history` has them for statements starting `/* lakepulse *\/`.
  */
 export async function costSeries(o: { state: StateStore; host: string; instance: string; nowMs: number; usage: CycleUsage }): Promise<Series[]> {
-  const key = `databricks/${o.host}/cost`;
-  const totals = readTotals(await o.state.get(key));
-  let ran = false;
-  for (const [query, u] of Object.entries(o.usage) as Array<[DomainName, WarehouseUsage]>) {
-    const t = (totals.byQuery[query] ??= { statements: 0, statementMs: 0, rowsFetched: 0 });
-    t.statements += u.statements;
-    t.statementMs += u.statementMs;
-    t.rowsFetched += u.rowsFetched;
-    if (u.statements > 0) ran = true;
-  }
-  if (ran) totals.wakes += 1;
-  await o.state.put(key, totals);
+  // Read-modify-write: a run that wrote in between has its increments kept, not overwritten.
+  const totals = await o.state.update(`databricks/${o.host}/cost`, (stored) => {
+    const t = readTotals(stored);
+    let ran = false;
+    for (const [query, u] of Object.entries(o.usage) as Array<[DomainName, WarehouseUsage]>) {
+      const q = (t.byQuery[query] ??= { statements: 0, statementMs: 0, rowsFetched: 0 });
+      q.statements += u.statements;
+      q.statementMs += u.statementMs;
+      q.rowsFetched += u.rowsFetched;
+      if (u.statements > 0) ran = true;
+    }
+    if (ran) t.wakes += 1;
+    return { value: t, result: t };
+  });
 
   const base = { job: 'lakepulse', instance: o.instance, source: 'databricks', target: o.host };
   const one = (name: string, value: number, extra: Record<string, string> = {}): Series => ({ labels: { __name__: name, ...base, ...extra }, samples: [{ value, timestampMs: o.nowMs }] });
