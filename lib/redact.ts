@@ -16,6 +16,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
 export const SECRET_SETTINGS = [
   'IDENTITY_HEADER', 'MSI_SECRET', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'AZURE_PASSWORD',
   'REMOTE_WRITE_BEARER_TOKEN', 'REMOTE_WRITE_PASSWORD', 'DATABRICKS_TOKEN', 'DATABRICKS_CLIENT_SECRET', 'PROMETHEUS_QUERY_BEARER_TOKEN',
+  'PROMETHEUS_QUERY_PASSWORD',
 ] as const;
 
 export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {

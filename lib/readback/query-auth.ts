@@ -1,6 +1,7 @@
 import { staticAuthorization } from '../http-auth';
 import type { TokenCredential } from '@azure/identity';
 import { cachedTokenSource, createAzureCredential } from '../azure/credential';
+import { AzureTokenError } from '../azure/token-failure';
 import { errorMessage } from '../errors';
 import type { QueryAuth } from './query-config';
 import { QueryError } from './query-error';
@@ -27,6 +28,8 @@ export function queryAuthorization(auth: QueryAuth, env: Readonly<Record<string,
         try {
           return `Bearer ${await tokens.getToken(signal)}`;
         } catch (err) {
+          // An AzureTokenError already names the scope and what to do; anything else gets that said here.
+          if (err instanceof AzureTokenError) throw new QueryError(`PROMETHEUS_QUERY_AUTH=azure: ${err.message}`);
           throw new QueryError(
             `PROMETHEUS_QUERY_AUTH=azure: no Microsoft Entra token for ${auth.scope} (managed identity, AZURE_CLIENT_ID, or \`az login\` on a laptop): ${errorMessage(err)}`,
           );

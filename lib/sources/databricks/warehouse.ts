@@ -6,6 +6,7 @@ import { ConfigError, errorMessage } from '../../errors';
 import type { Logger } from '../../log';
 import type { DatabricksConfig } from './config';
 import { deniedStatus, describeWarehouseConnection, describeWarehouseDenied, tokenFailureIn } from './failure';
+import { redact } from '../../redact';
 
 /** The Azure Databricks resource: an Entra token for it is a Databricks token (managed identity, no secret). */
 export const AZURE_DATABRICKS_SCOPE = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default';
@@ -173,10 +174,7 @@ export function createWarehouse(config: DatabricksConfig, deps: { log: Logger; c
   };
 }
 
-/** Errors never carry a secret, even if a library echoes one. */
+/** Errors never carry a secret, even if a library echoes one (the configured token or client secret, or any token). */
 function redactSecrets(message: string, config: DatabricksConfig): string {
-  let out = message;
-  if (config.auth.kind === 'pat') out = out.split(config.auth.token).join('[redacted]');
-  if (config.auth.kind === 'oauth-m2m') out = out.split(config.auth.clientSecret).join('[redacted]');
-  return out;
+  return redact(message, [config.auth.kind === 'pat' ? config.auth.token : config.auth.kind === 'oauth-m2m' ? config.auth.clientSecret : undefined]);
 }
