@@ -21,12 +21,17 @@ export interface SpoolClaim {
  */
 export async function claimSpool(state: StateStore, runner: string): Promise<SpoolClaim> {
   const keys = await state.list(prefix(runner));
-  if (runner === 'all' && (await state.get(LEGACY_KEY)) !== undefined) keys.unshift(LEGACY_KEY);
+  const legacy = runner === 'all' ? await state.get(LEGACY_KEY) : undefined;
+  const entries = await Promise.all(keys.map((key) => state.get(key)));
   const series: Series[] = [];
   const claimed: string[] = [];
-  for (const key of keys) {
-    for (const s of decodeSeries(await state.get(key))) series.push(s);
-    claimed.push(key);
+  if (legacy !== undefined) {
+    for (const s of decodeSeries(legacy)) series.push(s);
+    claimed.push(LEGACY_KEY);
+  }
+  for (let i = 0; i < keys.length; i++) {
+    for (const s of decodeSeries(entries[i])) series.push(s);
+    claimed.push(keys[i]!);
   }
   // Entries of runs that overlapped can hold the same series: one series each, samples oldest first, or the receiver
   // would see a later entry's older sample after an earlier entry's newer one and reject it as out of order.
