@@ -1,4 +1,5 @@
 import { app, InvocationContext } from '@azure/functions';
+import { COLLECT_QUEUE } from '../lib/fanout/message';
 import { invocationLogger, logSettings } from '../lib/log';
 import { runCollect } from '../lib/timer-run';
 
@@ -6,4 +7,4 @@ export async function collectWorker(message: unknown, context: InvocationContext
   await runCollect(message, invocationLogger(context, logSettings(process.env)), process.env);
 }
 
-app.storageQueue('collect', { queueName: 'lakepulse-collect', connection: 'AzureWebJobsStorage', handler: collectWorker });
+app.storageQueue('collect', { queueName: COLLECT_QUEUE, connection: 'AzureWebJobsStorage', handler: collectWorker });
