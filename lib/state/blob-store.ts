@@ -75,9 +75,9 @@ export class BlobBackend implements StateBackend {
     }
   }
 
-  async remove(key: string, expected?: Version): Promise<void> {
+  async remove(key: string): Promise<void> {
     try {
-      await this.blob(key).deleteIfExists(expected === undefined ? {} : { conditions: { ifMatch: expected } });
+      await this.blob(key).deleteIfExists();
     } catch (err) {
       const status = statusOf(err);
       if (status === 412 || status === 404) return;

@@ -47,15 +47,8 @@ export class FileBackend implements StateBackend {
     });
   }
 
-  async remove(key: string, expected?: Version): Promise<void> {
-    const path = this.path(key);
-    if (expected === undefined) {
-      await rm(path, { force: true });
-      return;
-    }
-    await withLock(`${path}.lock`, async () => {
-      if ((await fileVersion(path)) === expected) await rm(path, { force: true });
-    });
+  async remove(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
   }
 
   async keys(prefix: string): Promise<string[]> {

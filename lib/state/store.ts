@@ -44,8 +44,8 @@ export interface StateBackend {
   read(key: string): Promise<{ text: string; version: Version } | undefined>;
   /** Writes only if the key is at `expected` (null: only if absent). Returns the new version, or 'conflict'. */
   write(key: string, text: string, expected: Version | null): Promise<Version | 'conflict'>;
-  /** Deletes (only at `expected` when given). Absent keys are fine. */
-  remove(key: string, expected?: Version): Promise<void>;
+  /** Deletes. Absent keys are fine. */
+  remove(key: string): Promise<void>;
   keys(prefix: string): Promise<string[]>;
   lease(key: string, ttlMs: number): Promise<StateLease | undefined>;
 }
@@ -170,8 +170,8 @@ export class MemoryBackend implements StateBackend {
     this.data.set(key, { text, version });
     return version;
   }
-  async remove(key: string, expected?: Version): Promise<void> {
-    if (expected === undefined || this.data.get(key)?.version === expected) this.data.delete(key);
+  async remove(key: string): Promise<void> {
+    this.data.delete(key);
   }
   async keys(prefix: string): Promise<string[]> {
     return [...this.data.keys()].filter((k) => k.startsWith(prefix)).sort();
